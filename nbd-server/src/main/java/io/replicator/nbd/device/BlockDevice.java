@@ -1,0 +1,80 @@
+package io.replicator.nbd.device;
+
+import io.netty.buffer.ByteBuf;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The backend an NBD export serves: data operations all take (offset, length, flags) and are
+ * synchronous; the NBD session calls them from I/O threads, never from the event loop. Capability
+ * probes are apart from the data operations. Offsets and lengths are already range-checked by the
+ * caller. Any {@link IOException} becomes an NBD error reply (EIO unless it is one of the typed
+ * exceptions below).
+ */
+public interface BlockDevice extends Closeable {
+
+    long sizeBytes();
+
+    /** Fills {@code dst} from {@code offset} (all remaining bytes). */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes all readable bytes of {@code data} at {@code offset}; durable before return when {@code fua}. */
+    void write(long offset, ByteBuf data, boolean fua) throws IOException;
+
+    /** Makes every write that completed before this call durable. */
+    void flush() throws IOException;
+
+    /** Discards a range; reads of it return zeroes afterwards (we promise more than NBD requires). */
+    void trim(long offset, long length, boolean fua) throws IOException;
+
+    /**
+     * Zeroes a range. {@code mayPunch}: the range may become a hole (no NO_HOLE flag).
+     * {@code fastOnly}: fail with {@link FastZeroUnsupportedException} rather than write zeroes slowly.
+     */
+    void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException;
+
+    /** Hints that a range will be read soon. */
+    void cache(long offset, long length) throws IOException;
+
+    /**
+     * Reports the allocation of {@code [offset, offset+length)} from its start, extent by extent, until
+     * the range is covered or the sink returns false.
+     */
+    void blockStatus(long offset, long length, ExtentSink sink) throws IOException;
+
+    default boolean isReadOnly() {
+        return false;
+    }
+
+    default boolean canTrim() {
+        return true;
+    }
+
+    default boolean canFastZero() {
+        return true;
+    }
+
+    /** A flush on any connection covers writes completed on every connection. */
+    default boolean canMultiConn() {
+        return true;
+    }
+
+    default boolean isRotational() {
+        return false;
+    }
+
+    /** Receives extents for {@link #blockStatus}. */
+    @FunctionalInterface
+    interface ExtentSink {
+        /** @return false to stop early */
+        boolean extent(long lengthBytes, boolean hole, boolean zero);
+    }
+
+    /** FAST_ZERO was asked and the device cannot zero the range faster than by writing. */
+    final class FastZeroUnsupportedException extends IOException {
+        public FastZeroUnsupportedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.replicator.nbd.server;
+
+import static io.replicator.nbd.wire.NbdConstants.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.replicator.nbd.codec.Replies;
+import io.replicator.nbd.device.BlockDevice;
+import io.replicator.nbd.device.BlockDevice.FastZeroUnsupportedException;
+import io.replicator.nbd.wire.NbdCommand;
+import io.replicator.nbd.wire.NbdError;
+import io.replicator.nbd.wire.NbdRequest;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The transmission phase of one connection: check a request on the event loop, run it on an I/O
+ * thread, reply from the event loop. Replies go out in completion order (matched by cookie). At most
+ * {@code maxInflight} requests run at once; beyond that the session stops reading from the socket and
+ * parks what was already decoded, so memory stays bounded by the socket's receive buffer.
+ */
+public final class NbdSession extends ChannelInboundHandlerAdapter {
+    private static final Log LOG = new Log("nbd");
+    private static final int MAX_EXTENTS = 1024;
+    /** Data bytes (read lengths plus write payloads) of the requests running at once on a connection. */
+    private static final long MAX_INFLIGHT_BYTES = 64L << 20;
+
+    private final Export export;
+    private final BlockDevice device;
+    private final boolean structured;
+    private final boolean baseAllocation;
+    private final Executor ioExecutor;
+    private final int maxInflight;
+
+    private final ArrayDeque<NbdRequest> parked = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private int inflight;
+    private long inflightBytes;
+    private boolean disconnecting;
+    private boolean flushScheduled;
+    private final Runnable flushTask = () -> {
+        flushScheduled = false;
+        ctx.flush();
+    };
+
+    public NbdSession(Export export, boolean structured, boolean baseAllocation, Executor ioExecutor, int maxInflight) {
+        this.export = export;
+        this.device = export.device();
+        this.structured = structured;
+        this.baseAllocation = baseAllocation;
+        this.ioExecutor = ioExecutor;
+        this.maxInflight = maxInflight;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Requests being served or parked; the server waits for zero before it stops. */
+    public int inflight() {
+        return inflight + parked.size();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        NbdRequest request = (NbdRequest) msg;
+        if (disconnecting) {
+            request.release(); // nothing may follow DISC
+            return;
+        }
+        parked.add(request);
+        admit();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        admit(); // a client that does not read its replies gets no more requests served
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Starts parked requests while the bounds allow (one at least when nothing runs, so one large
+     * request always makes progress), and reads from the socket only while nothing is parked.
+     */
+    private void admit() {
+        while (!parked.isEmpty() && !disconnecting && ctx.channel().isWritable()
+                && (inflight == 0 || (inflight < maxInflight && inflightBytes < MAX_INFLIGHT_BYTES))) {
+            start(parked.poll());
+        }
+        boolean read = parked.isEmpty() && !disconnecting;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private static long dataBytes(NbdRequest request) {
+        NbdCommand command = request.command();
+        return command == NbdCommand.READ || command == NbdCommand.WRITE ? request.length() : 0;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        NbdRequest request;
+        while ((request = parked.poll()) != null) {
+            request.release();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("closing connection from " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
+        ctx.close();
+    }
+
+    private void start(NbdRequest request) {
+        NbdError error = RequestChecks.check(request, export, structured, baseAllocation);
+        if (error != NbdError.OK) {
+            request.release();
+            write(errorReply(request, error, RequestChecks.describe(error, request)));
+            return;
+        }
+        if (request.command() == NbdCommand.DISC) {
+            disconnecting = true;
+            parked.forEach(NbdRequest::release); // nothing may follow DISC
+            parked.clear();
+            closeIfIdle();
+            return;
+        }
+        inflight++;
+        long bytes = dataBytes(request);
+        inflightBytes += bytes;
+        try {
+            ioExecutor.execute(() -> serve(request, bytes));
+        } catch (RejectedExecutionException e) {
+            inflight--;
+            inflightBytes -= bytes;
+            request.release();
+            write(errorReply(request, NbdError.ESHUTDOWN, "server is shutting down"));
+        }
+    }
+
+    /** Runs on an I/O thread. */
+    private void serve(NbdRequest request, long bytes) {
+        ByteBuf reply;
+        try {
+            reply = perform(request);
+        } catch (FastZeroUnsupportedException e) {
+            reply = errorReply(request, NbdError.ENOTSUP, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.error(request.command() + " at offset " + request.offset() + " length " + request.length()
+                    + " on export '" + export.name() + "' failed", e);
+            reply = errorReply(request, NbdError.EIO, request.command() + " failed: " + e.getMessage());
+        } finally {
+            request.release();
+        }
+        ByteBuf done = reply;
+        ctx.executor().execute(() -> complete(done, bytes));
+    }
+
+    private ByteBuf perform(NbdRequest r) throws IOException {
+        long offset = r.offset();
+        switch (r.command()) {
+            case READ -> {
+                return read(r);
+            }
+            case WRITE -> device.write(offset, r.payload(), r.fua());
+            case FLUSH -> device.flush();
+            case TRIM -> device.trim(offset, r.length(), r.fua());
+            case WRITE_ZEROES -> device.writeZeroes(offset, r.length(),
+                    (r.flags() & CMD_FLAG_NO_HOLE) == 0, (r.flags() & CMD_FLAG_FAST_ZERO) != 0, r.fua());
+            case CACHE -> device.cache(offset, r.length());
+            case BLOCK_STATUS -> {
+                return blockStatus(r);
+            }
+            case DISC -> throw new IllegalStateException("DISC is handled on the event loop");
+        }
+        if (r.fua() && !r.command().modifiesData()) {
+            device.flush(); // FUA on a non-write command: nothing of its own to persist, honour it anyway
+        }
+        return Replies.simple(ctx.alloc(), r.cookie(), NbdError.OK);
+    }
+
+    /** Reads straight into the reply buffer behind its header. */
+    private ByteBuf read(NbdRequest r) throws IOException {
+        int length = (int) r.length();
+        if (structured && length == 0) {
+            return Replies.structuredDone(ctx.alloc(), r.cookie());
+        }
+        int header = structured ? Replies.STRUCTURED_READ_HEADER_BYTES : SIMPLE_REPLY_HEADER_BYTES;
+        ByteBuf buf = ctx.alloc().directBuffer(header + length);
+        try {
+            if (structured) {
+                Replies.writeReadChunkHeader(buf, r.cookie(), r.offset(), length);
+            } else {
+                Replies.writeSimpleHeader(buf, r.cookie(), NbdError.OK);
+            }
+            device.read(r.offset(), buf.nioBuffer(header, length));
+            buf.writerIndex(header + length);
+            return buf;
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    /** One BLOCK_STATUS chunk for base:allocation, extents merged, at most MAX_EXTENTS (1 with REQ_ONE). */
+    private ByteBuf blockStatus(NbdRequest r) throws IOException {
+        int limit = (r.flags() & CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_EXTENTS;
+        ExtentWriter extents = new ExtentWriter(ctx.alloc().directBuffer(STRUCTURED_REPLY_HEADER_BYTES + 4 + 8 * limit), limit);
+        try {
+            extents.buf.writerIndex(STRUCTURED_REPLY_HEADER_BYTES);
+            extents.buf.writeInt(META_ID_BASE_ALLOCATION);
+            device.blockStatus(r.offset(), r.length(), extents::add);
+            extents.finish();
+            if (extents.count == 0) {
+                throw new IOException("device reported no extents");
+            }
+            int payload = extents.buf.writerIndex() - STRUCTURED_REPLY_HEADER_BYTES;
+            int end = extents.buf.writerIndex();
+            extents.buf.writerIndex(0);
+            Replies.writeChunkHeader(extents.buf, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, r.cookie(), payload);
+            extents.buf.writerIndex(end);
+            return extents.buf;
+        } catch (IOException | RuntimeException e) {
+            extents.buf.release();
+            throw e;
+        }
+    }
+
+    /** Merges adjacent extents of the same kind and writes (u32 length, u32 flags) descriptors. */
+    private static final class ExtentWriter {
+        final ByteBuf buf;
+        final int limit;
+        int count;
+        long pendingLength;
+        int pendingFlags = -1;
+
+        ExtentWriter(ByteBuf buf, int limit) {
+            this.buf = buf;
+            this.limit = limit;
+        }
+
+        boolean add(long length, boolean hole, boolean zero) {
+            int flags = (hole ? STATE_HOLE : 0) | (zero ? STATE_ZERO : 0);
+            if (length <= 0) {
+                return true;
+            }
+            if (flags == pendingFlags && pendingLength + length <= 0xFFFF_FFFFL) {
+                pendingLength += length;
+                return true;
+            }
+            finish();
+            pendingLength = length;
+            pendingFlags = flags;
+            return count < limit;
+        }
+
+        void finish() {
+            if (pendingFlags >= 0 && count < limit) {
+                buf.writeInt((int) pendingLength).writeInt(pendingFlags);
+                count++;
+            }
+            pendingFlags = -1;
+        }
+    }
+
+    private ByteBuf errorReply(NbdRequest r, NbdError error, String message) {
+        NbdCommand command = r.command();
+        boolean needsChunk = structured && (command == NbdCommand.READ || command == NbdCommand.BLOCK_STATUS);
+        return needsChunk
+                ? Replies.structuredError(ctx.alloc(), r.cookie(), error, message)
+                : Replies.simple(ctx.alloc(), r.cookie(), error);
+    }
+
+    /** On the event loop: send the reply, then admit parked requests. */
+    private void complete(ByteBuf reply, long bytes) {
+        inflight--;
+        inflightBytes -= bytes;
+        write(reply);
+        admit();
+        closeIfIdle();
+    }
+
+    /** Writes now, flushes once after the replies that complete together. */
+    private void write(ByteBuf reply) {
+        ctx.write(reply, ctx.voidPromise());
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void closeIfIdle() {
+        if (disconnecting && inflight == 0 && parked.isEmpty()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+        }
+    }
+}
