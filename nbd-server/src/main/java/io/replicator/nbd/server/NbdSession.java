@@ -152,15 +152,22 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
             reply = perform(request);
         } catch (FastZeroUnsupportedException e) {
             reply = errorReply(request, NbdError.ENOTSUP, e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            LOG.error(request.command() + " at offset " + request.offset() + " length " + request.length()
-                    + " on export '" + export.name() + "' failed", e);
-            reply = errorReply(request, NbdError.EIO, request.command() + " failed: " + e.getMessage());
+        } catch (IOException e) {
+            logFailure(request, e);
+            reply = errorReply(request, ErrorMapping.of(e), request.command() + " failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            logFailure(request, e); // a bug: answer EIO rather than leave the client waiting forever
+            reply = errorReply(request, NbdError.EIO, request.command() + " failed: " + e);
         } finally {
             request.release();
         }
         ByteBuf done = reply;
         ctx.executor().execute(() -> complete(done, bytes));
+    }
+
+    private void logFailure(NbdRequest r, Exception e) {
+        LOG.error(r.command() + " at offset " + r.offset() + " length " + r.length()
+                + " on export '" + export.name() + "' failed", e);
     }
 
     private ByteBuf perform(NbdRequest r) throws IOException {
