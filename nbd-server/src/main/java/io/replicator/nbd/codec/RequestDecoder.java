@@ -16,10 +16,12 @@ import java.util.List;
 /**
  * Transmission-phase request decoder. A framing error (bad magic, a WRITE payload over the bound)
  * throws, which closes the connection: after it the stream cannot be trusted. The bound is checked
- * on the header, before a byte of payload is buffered. WRITE payloads are retained slices of the
- * received bytes: no copy.
+ * on the header, before a byte of payload is buffered. Small WRITE payloads are retained slices of
+ * the received bytes (no copy); large ones are copied once into a buffer of their exact size.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
+    /** WRITE payloads above this are assembled in their own buffer; smaller ones are slices. */
+    static final int ASSEMBLY_THRESHOLD_BYTES = 64 * 1024;
 
     private enum State { HEADER, PAYLOAD, BROKEN }
 
@@ -29,17 +31,19 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private long cookie;
     private long offset;
     private long length;
+    /** A large WRITE's payload, assembled in a buffer of its exact size; null for small ones. */
+    private ByteBuf assembly;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
-            case HEADER -> decodeHeader(in, out);
-            case PAYLOAD -> decodePayload(in, out);
+            case HEADER -> decodeHeader(ctx, in, out);
+            case PAYLOAD -> decodePayload(ctx, in, out);
             case BROKEN -> in.skipBytes(in.readableBytes());
         }
     }
 
-    private void decodeHeader(ByteBuf in, List<Object> out) {
+    private void decodeHeader(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (in.readableBytes() < REQUEST_HEADER_BYTES) {
             return;
         }
@@ -62,15 +66,36 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             throw new TooLongFrameException("write length: " + length + " (expected: <= " + MAX_PAYLOAD_BYTES + ")");
         }
         state = State.PAYLOAD;
-        decodePayload(in, out);
+        if (length > ASSEMBLY_THRESHOLD_BYTES && in.readableBytes() < length) {
+            // copy once into a buffer of the right size, rather than grow the cumulation (several copies)
+            assembly = ctx.alloc().directBuffer((int) length, (int) length);
+        }
+        decodePayload(ctx, in, out);
     }
 
-    private void decodePayload(ByteBuf in, List<Object> out) {
-        if (in.readableBytes() < length) {
+    private void decodePayload(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        ByteBuf payload;
+        if (assembly != null) {
+            in.readBytes(assembly, Math.min(in.readableBytes(), assembly.writableBytes()));
+            if (assembly.isWritable()) {
+                return;
+            }
+            payload = assembly;
+            assembly = null;
+        } else if (in.readableBytes() >= length) {
+            payload = in.readRetainedSlice((int) length);
+        } else {
             return;
         }
-        ByteBuf payload = in.readRetainedSlice((int) length);
         state = State.HEADER;
         out.add(new NbdRequest(flags, type, cookie, offset, length, payload));
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (assembly != null) {
+            assembly.release();
+            assembly = null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.replicator.nbd.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -70,6 +71,8 @@ public final class NbdServer implements AutoCloseable {
         for (ListenAddress address : config.listen()) {
             ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(serverChannel(address))
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20))
+                    // reads of up to 1 MiB: a large WRITE arrives in few syscalls
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 << 10, 1 << 20))
                     .childHandler(new Initializer());
             if (address instanceof ListenAddress.Tcp) {
                 bootstrap.option(ChannelOption.SO_REUSEADDR, true)
