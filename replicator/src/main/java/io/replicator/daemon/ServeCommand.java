@@ -42,14 +42,14 @@ final class ServeCommand implements Callable<Integer> {
         @Option(names = "--size", paramLabel = "SIZE", description = "Create the file with this size if it is missing (e.g. 1G, 512M).")
         String size;
 
-        @Option(names = "--export", paramLabel = "NAME", defaultValue = "volume", description = "Export name (default: ${DEFAULT-VALUE}).")
-        String name;
+        @Option(names = "--export", paramLabel = "NAME", description = "Export name (default: volume).")
+        String name = "volume";
 
         @Option(names = "--read-only", description = "Refuse writes (EPERM).")
         boolean readOnly;
 
-        @Option(names = "--description", paramLabel = "TEXT", defaultValue = "", description = "Shown by nbdinfo --list.")
-        String description;
+        @Option(names = "--description", paramLabel = "TEXT", description = "Shown by nbdinfo --list.")
+        String description = "";
     }
 
     @ArgGroup(exclusive = false, multiplicity = "1..*", heading = "Volumes (repeat the group for several exports):%n")

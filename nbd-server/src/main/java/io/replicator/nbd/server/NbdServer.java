@@ -130,8 +130,17 @@ public final class NbdServer implements AutoCloseable {
         pipeline.addAfter(ctx.name(), "decoder", new RequestDecoder());
         pipeline.addAfter("decoder", "session", new NbdSession(export, structured, baseAllocation, ioExecutor, config.maxInflight()));
         pipeline.remove(ctx.handler());
-        LOG.info("client " + ctx.channel().remoteAddress() + " attached export '" + export.name() + "'"
+        String client = clientName(ctx.channel());
+        LOG.info("client " + client + " attached export '" + export.name() + "'"
                 + (structured ? " (structured replies)" : "") + (pipeline.get("tls") != null ? " over TLS" : ""));
+        ctx.channel().closeFuture().addListener(f -> LOG.info("client " + client + " detached export '" + export.name() + "'"));
+    }
+
+    /** The peer's address, or for a Unix socket (whose peer has no name) the socket path. */
+    private static String clientName(Channel channel) {
+        Object remote = channel.remoteAddress();
+        String text = remote == null ? "" : remote.toString();
+        return text.isBlank() ? "on " + channel.localAddress() : text;
     }
 
     /**

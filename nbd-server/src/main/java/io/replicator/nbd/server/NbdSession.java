@@ -114,6 +114,9 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ctx.channel().isOpen()) {
+            return; // a reply written after the close failed (void promise): the connection is gone already
+        }
         LOG.warn("closing connection from " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
         ctx.close();
     }
