@@ -128,7 +128,7 @@ public final class NbdServer implements AutoCloseable {
     private void startTransmission(ChannelHandlerContext ctx, Export export, boolean structured, boolean baseAllocation) {
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.addAfter(ctx.name(), "decoder", new RequestDecoder());
-        pipeline.addAfter("decoder", "session", new NbdSession(export, structured, baseAllocation, ioExecutor, config.maxInflight()));
+        pipeline.addAfter("decoder", "session", new NbdSession(export, structured, baseAllocation, ioExecutor, config.maxInflight(), config.ioThreads()));
         pipeline.remove(ctx.handler());
         String client = clientName(ctx.channel());
         LOG.info("client " + client + " attached export '" + export.name() + "'"

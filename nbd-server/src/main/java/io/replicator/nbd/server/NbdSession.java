@@ -14,8 +14,10 @@ import io.replicator.nbd.wire.NbdError;
 import io.replicator.nbd.wire.NbdRequest;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The transmission phase of one connection: check a request on the event loop, run it on an I/O
@@ -26,6 +28,8 @@ import java.util.concurrent.RejectedExecutionException;
 public final class NbdSession extends ChannelInboundHandlerAdapter {
     private static final Log LOG = new Log("nbd");
     private static final int MAX_EXTENTS = 1024;
+    /** Queued requests per I/O thread woken for this connection (fewer wake-ups, still parallel). */
+    private static final int REQUESTS_PER_DRAINER = 4;
     /** Data bytes (read lengths plus write payloads) of the requests running at once on a connection. */
     private static final long MAX_INFLIGHT_BYTES = 64L << 20;
 
@@ -37,6 +41,11 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
     private final int maxInflight;
 
     private final ArrayDeque<NbdRequest> parked = new ArrayDeque<>();
+    private final int maxDrainers;
+    /** Checked requests waiting for an I/O thread; filled on the event loop, drained on I/O threads. */
+    private final ConcurrentLinkedQueue<NbdRequest> ready = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger drainers = new AtomicInteger();
     private ChannelHandlerContext ctx;
     private int inflight;
     private long inflightBytes;
@@ -48,6 +57,12 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
     };
 
     public NbdSession(Export export, boolean structured, boolean baseAllocation, Executor ioExecutor, int maxInflight) {
+        this(export, structured, baseAllocation, ioExecutor, maxInflight, ServerConfig.DEFAULT_IO_THREADS);
+    }
+
+    public NbdSession(Export export, boolean structured, boolean baseAllocation, Executor ioExecutor, int maxInflight,
+            int maxDrainers) {
+        this.maxDrainers = maxDrainers;
         this.export = export;
         this.device = export.device();
         this.structured = structured;
@@ -92,6 +107,7 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
                 && (inflight == 0 || (inflight < maxInflight && inflightBytes < MAX_INFLIGHT_BYTES))) {
             start(parked.poll());
         }
+        dispatch();
         boolean read = parked.isEmpty() && !disconnecting;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
@@ -136,14 +152,52 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
             return;
         }
         inflight++;
-        long bytes = dataBytes(request);
-        inflightBytes += bytes;
-        try {
-            ioExecutor.execute(() -> serve(request, bytes));
-        } catch (RejectedExecutionException e) {
-            inflight--;
-            inflightBytes -= bytes;
+        inflightBytes += dataBytes(request);
+        ready.add(request);
+        queued.incrementAndGet();
+    }
+
+    /**
+     * Makes sure enough I/O threads drain the ready queue: one per four queued requests, up to
+     * {@code maxDrainers}. A drainer serves requests until the queue is empty, so a burst of requests
+     * costs a few thread wake-ups, not one each, while slow disks still see parallel requests.
+     */
+    private void dispatch() {
+        int wanted = Math.min(maxDrainers, (queued.get() + REQUESTS_PER_DRAINER - 1) / REQUESTS_PER_DRAINER);
+        // count from one read: drainers that finish meanwhile must not make this loop start more (or spin
+        // for ever with an executor that runs the task in the caller)
+        for (int running = drainers.get(); running < wanted; running++) {
+            drainers.incrementAndGet();
+            try {
+                ioExecutor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                drainers.decrementAndGet();
+                refuseReady();
+                return;
+            }
+        }
+    }
+
+    /** Runs on an I/O thread until the queue is empty; re-checks after leaving so nothing is stranded. */
+    private void drain() {
+        do {
+            NbdRequest request;
+            while ((request = ready.poll()) != null) {
+                queued.decrementAndGet();
+                serve(request, dataBytes(request));
+            }
+            drainers.decrementAndGet();
+        } while (!ready.isEmpty() && drainers.incrementAndGet() > 0);
+    }
+
+    /** The I/O pool is shut down: answer what is queued with ESHUTDOWN. */
+    private void refuseReady() {
+        NbdRequest request;
+        while ((request = ready.poll()) != null) {
+            queued.decrementAndGet();
             request.release();
+            inflight--;
+            inflightBytes -= dataBytes(request);
             write(errorReply(request, NbdError.ESHUTDOWN, "server is shutting down"));
         }
     }
