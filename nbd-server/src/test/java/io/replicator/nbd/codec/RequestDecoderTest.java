@@ -23,10 +23,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
 import io.replicator.nbd.wire.NbdRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -132,7 +134,7 @@ class RequestDecoderTest {
     @Test
     void largeWritesSplitAroundEveryBoundary() {
         byte[] bytes = encode(LARGE_REQUESTS);
-        java.util.TreeSet<Integer> splits = new java.util.TreeSet<>();
+        TreeSet<Integer> splits = new TreeSet<>();
         int boundary = 0;
         for (Expected e : LARGE_REQUESTS) {
             for (int edge : new int[] {boundary, boundary + 28}) { // start of the header, start of the payload
@@ -182,7 +184,7 @@ class RequestDecoderTest {
         channel.pipeline().removeFirst();
         Object forwarded;
         while ((forwarded = channel.readInbound()) != null) {
-            io.netty.util.ReferenceCountUtil.release(forwarded);
+            ReferenceCountUtil.release(forwarded);
         }
         assertFalse(channel.finish());
         alloc.assertAllReleased();

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -55,7 +56,7 @@ class HandshakeHandlerTest {
 
     private final Export disk0 = new Export("disk0", "the first disk", new MemoryBlockDevice(DISK0_BYTES), false, 1);
     private final Export disk1 = new Export("disk1", "", new MemoryBlockDevice(DISK1_BYTES), true, 512);
-    private final Map<String, Export> exports = new LinkedHashMap<>(Map.of());
+    private final Map<String, Export> exports = new LinkedHashMap<>();
     private final TrackingAllocator alloc = new TrackingAllocator();
     private final List<Started> started = new ArrayList<>();
     private EmbeddedChannel channel;
@@ -652,7 +653,7 @@ class HandshakeHandlerTest {
                 @Override
                 public void channelRead(ChannelHandlerContext c, Object msg) {
                     ByteBuf buf = (ByteBuf) msg;
-                    forwarded.add(io.netty.buffer.ByteBufUtil.getBytes(buf));
+                    forwarded.add(ByteBufUtil.getBytes(buf));
                     buf.release();
                 }
             });

@@ -19,7 +19,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
@@ -317,7 +317,7 @@ class NbdSessionTest {
         ByteBuffer data = ByteBuffer.wrap(reply.data());
         assertEquals(META_ID_BASE_ALLOCATION, data.getInt());
         assertEquals(0, data.remaining() % 8);
-        List<List<Long>> descriptors = new java.util.ArrayList<>();
+        List<List<Long>> descriptors = new ArrayList<>();
         while (data.hasRemaining()) {
             descriptors.add(List.of(data.getInt() & 0xffff_ffffL, (long) data.getInt()));
         }
@@ -365,7 +365,7 @@ class NbdSessionTest {
             byte[] later = write(0, 9, 0, new byte[100]);
             session.send(concat(session.read(0, 1, 0, 100), write(0, 2, 0, new byte[100]), request(0, DISC, 3, 0, 0), later));
             assertFalse(session.channel.config().isAutoRead(), "reading on after DISC");
-            List<Long> answered = new java.util.ArrayList<>();
+            List<Long> answered = new ArrayList<>();
             while (!io.isEmpty()) {
                 assertTrue(session.channel.isOpen(), () -> "closed before requests 1 and 2 were answered, maxInflight " + maxInflight);
                 runIo(io);
@@ -406,7 +406,7 @@ class NbdSessionTest {
         assertEquals(3, session.session.inflight());
         assertFalse(session.channel.config().isAutoRead(), "reading on with a request parked");
         runIo(io);
-        List<Long> answered = new java.util.ArrayList<>(session.replies().stream().map(Reply::cookie).toList());
+        List<Long> answered = new ArrayList<>(session.replies().stream().map(Reply::cookie).toList());
         assertTrue(answered.contains(1L), answered::toString);
         assertTrue(session.channel.config().isAutoRead(), "a slot freed and nothing parked any more: read again");
         while (!io.isEmpty()) {

@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -148,7 +149,7 @@ class RequestDecoderFuzzTest {
 
     /** Parses every reply; returns the number of final replies per cookie. */
     private static List<Integer> checkReplies(byte[] bytes, List<NbdRequest> requests, boolean structured) {
-        List<Integer> finals = new ArrayList<>(java.util.Collections.nCopies(requests.size(), 0));
+        List<Integer> finals = new ArrayList<>(Collections.nCopies(requests.size(), 0));
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             while (in.hasRemaining()) {

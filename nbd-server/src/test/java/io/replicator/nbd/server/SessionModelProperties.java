@@ -91,7 +91,7 @@ class SessionModelProperties {
                 .mix(arbitrary().pick(CMD_FLAG_FUA, CMD_FLAG_NO_HOLE, CMD_FLAG_DF, CMD_FLAG_REQ_ONE, CMD_FLAG_FAST_ZERO,
                         CMD_FLAG_NO_HOLE | CMD_FLAG_FAST_ZERO, CMD_FLAG_FUA | CMD_FLAG_DF, 1 << 5, 1 << 15), 30)
                 .mix(integers().between(0, 0xffff), 4);
-        Gen<Integer> unknownTypes = arbitrary().pick(2 + 6, 9, 11, 100, 0x7fff, 0xffff).mix(integers().between(8, 0xffff), 30);
+        Gen<Integer> unknownTypes = arbitrary().pick(8, 9, 11, 100, 0x7fff, 0xffff).mix(integers().between(8, 0xffff), 30);
         Gen<Kind> kinds = arbitrary().enumValues(Kind.class);
         return kinds.zip(unknownTypes, flags, offsets, lengths, (kind, unknownType, flag, offset, length) -> {
             int type = kind == Kind.UNKNOWN ? unknownType : kind.type;
