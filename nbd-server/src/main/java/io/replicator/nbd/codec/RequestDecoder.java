@@ -22,6 +22,7 @@ import java.util.List;
 public final class RequestDecoder extends ByteToMessageDecoder {
     /** WRITE payloads above this are assembled in their own buffer; smaller ones are slices. */
     static final int ASSEMBLY_THRESHOLD_BYTES = 64 * 1024;
+    private static final int ASSEMBLY_INITIAL_BYTES = 1 << 20;
 
     private enum State { HEADER, PAYLOAD, BROKEN }
 
@@ -67,8 +68,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         state = State.PAYLOAD;
         if (length > ASSEMBLY_THRESHOLD_BYTES && in.readableBytes() < length) {
-            // copy once into a buffer of the right size, rather than grow the cumulation (several copies)
-            assembly = ctx.alloc().directBuffer((int) length, (int) length);
+            // copy once into a buffer of its own rather than grow the cumulation (several copies); it
+            // starts at 1 MiB at most so that a header alone cannot pin 32 MiB
+            assembly = ctx.alloc().directBuffer((int) Math.min(length, ASSEMBLY_INITIAL_BYTES), (int) length);
         }
         decodePayload(ctx, in, out);
     }
@@ -76,8 +78,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private void decodePayload(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         ByteBuf payload;
         if (assembly != null) {
-            in.readBytes(assembly, Math.min(in.readableBytes(), assembly.writableBytes()));
-            if (assembly.isWritable()) {
+            assembly.writeBytes(in, (int) Math.min(in.readableBytes(), length - assembly.writerIndex())); // grows as bytes come
+            if (assembly.writerIndex() < length) {
                 return;
             }
             payload = assembly;

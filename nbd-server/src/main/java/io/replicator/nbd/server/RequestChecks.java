@@ -16,6 +16,9 @@ final class RequestChecks {
         if (command == null) {
             return NbdError.EINVAL;
         }
+        if (command == NbdCommand.DISC) {
+            return NbdError.OK; // DISC gets no reply, whatever its flags
+        }
         int flags = request.flags();
         if ((flags & ~command.allowedFlags) != 0 || ((flags & CMD_FLAG_DF) != 0 && !structured)) {
             return NbdError.EINVAL;
@@ -24,7 +27,7 @@ final class RequestChecks {
             return NbdError.EPERM;
         }
         return switch (command) {
-            case DISC -> NbdError.OK;
+            case DISC -> NbdError.OK; // handled above
             case FLUSH -> request.offset() == 0 && request.length() == 0 ? NbdError.OK : NbdError.EINVAL;
             case WRITE, WRITE_ZEROES -> checkRange(request, export, NbdError.ENOSPC);
             case READ -> request.length() > MAX_PAYLOAD_BYTES
