@@ -244,9 +244,7 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
             }
             case DISC -> throw new IllegalStateException("DISC is handled on the event loop");
         }
-        if (r.fua() && !r.command().modifiesData()) {
-            device.flush(); // FUA on a non-write command: nothing of its own to persist, honour it anyway
-        }
+        // FUA on READ, CACHE or BLOCK_STATUS is accepted (the spec requires it) and has nothing to persist
         return Replies.simple(ctx.alloc(), r.cookie(), NbdError.OK);
     }
 
