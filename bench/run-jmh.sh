@@ -41,7 +41,7 @@ has -i || defaults+=(-i 3)
 if has -prof; then
   # "-prof none": no profiler at all
   for k in "${!args[@]}"; do
-    if [ "${args[$k]}" = -prof ] && [ "${args[$((k+1))]:-}" = none ]; then unset 'args[k]' "args[$((k+1))]"; fi
+    if [ "${args[$k]:-}" = -prof ] && [ "${args[$((k+1))]:-}" = none ]; then unset 'args[k]' "args[$((k+1))]"; fi
   done
   args=("${args[@]}")
 else
