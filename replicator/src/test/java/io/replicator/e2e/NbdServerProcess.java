@@ -149,6 +149,15 @@ public final class NbdServerProcess implements AutoCloseable {
         }
     }
 
+    /** After a bad request: the server is alive and a fresh connection still reads {@code bytes} of export {@code name}. */
+    public void assertStillServes(String name, int bytes) {
+        assertAlive();
+        try (RawNbdClient client = RawNbdClient.open(port(), name)) {
+            assertEquals(bytes, client.read(0, bytes).length);
+            client.disconnect();
+        }
+    }
+
     /**
      * Sends SIGTERM to the server's PID, waits for it to exit and asserts exit code 0. Also fails if a
      * child of the launcher outlives it (the launcher should {@code exec} the JVM).

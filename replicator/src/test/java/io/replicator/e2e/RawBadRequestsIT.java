@@ -48,11 +48,7 @@ class RawBadRequestsIT {
 
     @AfterEach
     void serverStillServes() {
-        server.assertAlive();
-        try (RawNbdClient client = RawNbdClient.open(server.port(), "volume")) {
-            assertEquals(4096, client.read(0, 4096).length);
-            client.disconnect();
-        }
+        server.assertStillServes("volume", 4096);
     }
 
     @AfterAll

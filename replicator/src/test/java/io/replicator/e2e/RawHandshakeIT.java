@@ -34,11 +34,7 @@ class RawHandshakeIT {
 
     @AfterEach
     void serverStillServes() {
-        server.assertAlive();
-        try (RawNbdClient client = RawNbdClient.open(server.port(), "volume")) {
-            assertEquals(512, client.read(0, 512).length);
-            client.disconnect();
-        }
+        server.assertStillServes("volume", 512);
     }
 
     @AfterAll
