@@ -1,0 +1,19 @@
+package io.replicator.control;
+
+/** What the control socket and the HTTP endpoint may ask of a running daemon. */
+public interface ReplicaControl {
+
+    NodeStatus status();
+
+    /** Refused while the peer is Primary, or (unless {@code force}) while the local disk is not UpToDate. */
+    ControlResult promote(boolean force);
+
+    /** Refused while NBD clients are connected, unless {@code force} (which disconnects them). */
+    ControlResult demote(boolean force);
+
+    /** Leaves StandAlone and (re)connects to the peer. */
+    ControlResult connect();
+
+    /** Drops the link and stays StandAlone until {@link #connect()}. */
+    ControlResult disconnect();
+}

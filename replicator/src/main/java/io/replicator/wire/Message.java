@@ -1,0 +1,98 @@
+package io.replicator.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.replicator.core.DiskState;
+import io.replicator.core.Generation;
+import io.replicator.core.Role;
+import io.replicator.core.SyncKind;
+import java.util.List;
+
+/**
+ * Every message of the replication link. Handshake messages come first (Hello, Auth, NodeInfo, or
+ * Refused); then stream messages, each with a position {@code pos} that counts up by one per stream
+ * message on this connection, so that the receiver's cumulative {@link Ack} can name them. Messages
+ * that carry a {@link ByteBuf} own one reference to it: whoever consumes the message releases it.
+ */
+public sealed interface Message {
+
+    /** Write flags. */
+    int FLAG_FUA = 1;
+    /** Zeroes flag: the range may become a hole. */
+    int FLAG_PUNCH = 2;
+
+    /** Messages that belong to the ordered stream and are acknowledged by position. */
+    sealed interface Stream extends Message {
+        long pos();
+    }
+
+    // --- handshake ---
+
+    /** First message from each side; {@code nonce} is the challenge the other side must answer. */
+    record Hello(int version, String resource, String node, long sizeBytes, byte[] nonce) implements Message {
+    }
+
+    /** HMAC-SHA256 over the other side's nonce and this side's name; the secret never crosses. */
+    record Auth(byte[] mac) implements Message {
+    }
+
+    /** The sender will close the link; {@code reason} is for the log. */
+    record Refused(String reason) implements Message {
+    }
+
+    /** The sender's metadata, sent after authentication and again whenever role or disk changes. */
+    record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations)
+            implements Message {
+    }
+
+    // --- the ordered stream, source to target ---
+
+    record Write(long pos, long seq, long offset, int flags, ByteBuf data) implements Stream {
+    }
+
+    record Trim(long pos, long seq, long offset, long length, int flags) implements Stream {
+    }
+
+    record Zeroes(long pos, long seq, long offset, long length, int flags) implements Stream {
+    }
+
+    /** Every stream message before it is written and synced before any after it is applied. */
+    record Barrier(long pos, long seq) implements Stream {
+    }
+
+    /**
+     * A sync begins. For {@code journal} the target keeps its data and receives the writes from
+     * {@code fromSeq}; for {@code bitmap} and {@code full} it becomes Inconsistent, restarts its
+     * journal at {@code nextSeq}, and receives regions ({@code totalBytes} in all) between live writes.
+     */
+    record SyncStart(long pos, SyncKind kind, long fromSeq, long nextSeq, long totalBytes) implements Stream {
+    }
+
+    record ResyncData(long pos, long offset, ByteBuf data) implements Stream {
+    }
+
+    record ResyncHole(long pos, long offset, long length) implements Stream {
+    }
+
+    /** The sync is complete: the target holds the source's data up to {@code seq} and adopts its generations. */
+    record InSync(long pos, long seq, List<Generation> generations) implements Stream {
+    }
+
+    // --- target to source, and either way ---
+
+    /** Cumulative: every stream message up to each position was received / written / written and synced. */
+    record Ack(long received, long written, long synced) implements Message {
+    }
+
+    record Ping(long id) implements Message {
+    }
+
+    record Pong(long id) implements Message {
+    }
+
+    /** Asks the peer to agree that the sender becomes Primary (at most one Primary). */
+    record PromoteRequest(long id) implements Message {
+    }
+
+    record PromoteReply(long id, boolean granted, String reason) implements Message {
+    }
+}
