@@ -23,6 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +42,7 @@ public final class ControlServer implements AutoCloseable {
     private final long[] allowedUids;
     private final EventLoopGroup group;
     private final ThreadPoolExecutor commands;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private Channel listener;
 
     private ControlServer(Path socket, ReplicaControl control, long[] allowedUids) {
@@ -148,9 +150,12 @@ public final class ControlServer implements AutoCloseable {
         return new ControlResponse(result.done(), result.message(), status);
     }
 
-    /** Stops listening, lets a running command finish (up to 5 s), removes the socket file. */
+    /** Stops listening, lets a running command finish (up to 5 s), removes the socket file. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }

@@ -184,6 +184,7 @@ class ControlServerTest {
         ControlServer server = ControlServer.start(socket(), control);
         server.close();
         assertFalse(Files.exists(socket()));
+        server.close(); // idempotent
     }
 
     @Test

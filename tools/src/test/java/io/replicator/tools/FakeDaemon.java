@@ -1,0 +1,43 @@
+package io.replicator.tools;
+
+import io.replicator.control.ControlResult;
+import io.replicator.control.NodeStatus;
+import io.replicator.control.ReplicaControl;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A daemon's control side for replctl tests: a settable status and answer, and a call log. */
+final class FakeDaemon implements ReplicaControl {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile NodeStatus status = Statuses.established();
+    volatile ControlResult result = ControlResult.done("ok");
+
+    @Override
+    public NodeStatus status() {
+        return status;
+    }
+
+    @Override
+    public ControlResult promote(boolean force) {
+        calls.add("promote" + (force ? " --force" : ""));
+        return result;
+    }
+
+    @Override
+    public ControlResult demote(boolean force) {
+        calls.add("demote" + (force ? " --force" : ""));
+        return result;
+    }
+
+    @Override
+    public ControlResult connect() {
+        calls.add("connect");
+        return result;
+    }
+
+    @Override
+    public ControlResult disconnect() {
+        calls.add("disconnect");
+        return result;
+    }
+}
