@@ -3,6 +3,7 @@ package io.replicator.daemon;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.replicator.config.Sizes;
 import io.replicator.nbd.device.FileBlockDevice;
 import io.replicator.nbd.server.Export;
 import io.replicator.nbd.server.ListenAddress;
