@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -55,6 +56,8 @@ final class YamlTree {
             throw syntaxError(file, e);
         } catch (YAMLException e) {
             throw new ConfigException(file + ": YAML syntax error: " + firstLine(e.getMessage()), e);
+        } catch (CharConversionException e) {
+            throw new ConfigException(file + ": not UTF-8 text (" + firstLine(e.getMessage()) + ")", e);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot parse: " + e, e);
         }
@@ -118,6 +121,9 @@ final class YamlTree {
 
     private static ConfigException syntaxError(Path file, JsonProcessingException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CharConversionException) {
+                return new ConfigException(file + ": not UTF-8 text (" + firstLine(t.getMessage()) + ")", e);
+            }
             if (t instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
                 String context = marked.getContext() == null || marked.getContextMark() == null ? ""
                         : " (" + marked.getContext() + " at line " + (marked.getContextMark().getLine() + 1)
