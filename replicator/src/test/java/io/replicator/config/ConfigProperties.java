@@ -69,11 +69,11 @@ class ConfigProperties {
     @Test
     void garbageFilesOnlyFailWithConfigException() throws IOException {
         Random random = new Random(SEED);
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 1_000; i++) {
             String text = randomText(random, YAML_PIECES, 40);
             loadExpectingOnlyConfigException(text.getBytes(StandardCharsets.UTF_8));
         }
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 200; i++) {
             byte[] bytes = new byte[random.nextInt(200)];
             random.nextBytes(bytes);
             loadExpectingOnlyConfigException(bytes);
@@ -102,7 +102,7 @@ class ConfigProperties {
                 """).getBytes(StandardCharsets.UTF_8);
         int loaded = 0;
         int refusedAtAKey = 0;
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 1_500; i++) {
             StringBuilder text = new StringBuilder(new String(valid, StandardCharsets.UTF_8));
             for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {
                 int at = random.nextInt(text.length());
