@@ -32,6 +32,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
+    /** An LZ4 block holds at most 255 bytes of output per byte of input (a match's length bytes). */
+    static final long LZ4_MAX_RATIO = 255;
     private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4Factory.fastestInstance().safeDecompressor();
 
     private enum State { HEADER, BODY, BROKEN }
@@ -103,6 +105,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         if (compressed && body >= uncompressed) {
             throw new FramingException(type + " compressed body length: " + body + " (expected: < " + uncompressed + ", the uncompressed length)");
+        }
+        if (compressed && uncompressed > LZ4_MAX_RATIO * body) {
+            // no LZ4 block expands more: refused before a small frame makes us allocate a large buffer
+            throw new FramingException(type + " uncompressed body length: " + uncompressed + " (expected: <= " + LZ4_MAX_RATIO * body
+                    + ", " + LZ4_MAX_RATIO + " times the compressed length)");
         }
     }
 

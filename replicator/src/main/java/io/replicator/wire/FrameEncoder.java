@@ -21,11 +21,12 @@ import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 
 /**
- * Writes each {@link Message} as one frame (layout in {@link WireConstants}). The payload of a Write
- * or ResyncData is not copied: the frame is a composite of a small header buffer, a slice of the
- * payload and the CRC, which is computed over NIO views of the payload. With {@code compress}, a body
- * of at least {@link #COMPRESS_MIN_BYTES} is LZ4-compressed (a copy), and sent compressed only if
- * that made it smaller. Either way the message's own reference to its payload is released, once.
+ * Writes each {@link Message} as one frame (layout in {@link WireConstants}). Without compression the
+ * payload of a Write or ResyncData is not copied: the frame is a composite of a small header buffer,
+ * a slice of the payload and the CRC, which is computed over NIO views of the payload. With
+ * {@code compress}, a body of at least {@link #COMPRESS_MIN_BYTES} is copied and LZ4-compressed, and
+ * sent compressed only if that made it smaller. Either way the message's own reference to its payload
+ * is released, once: the frame holds its own.
  * A message that breaks {@link MessageRules} fails the write (an EncoderException): it is our bug.
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Message> {
@@ -51,7 +52,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
             MessageType type = MessageType.of(message);
             ByteBufAllocator alloc = ctx.alloc();
             ByteBuf frame;
-            if (data != null && !(compress && type.maxFieldsBytes + data.readableBytes() >= COMPRESS_MIN_BYTES)) {
+            if (data != null && !compress) {
                 frame = dataFrame(alloc, message, type, data);
             } else {
                 frame = plainFrame(alloc, message, type, data);

@@ -259,6 +259,24 @@ class FrameCodecTest {
         assertFramingError(header, "PING body length: 4294967295 (expected: 8, the uncompressed length)");
         header = FrameBytes.header(MAGIC, MessageType.WRITE.code, FRAME_FLAG_LZ4, 0, 0xffff_ffffL, 1000);
         assertFramingError(header, "WRITE compressed body length: 4294967295 (expected: < 1000, the uncompressed length)");
+        header = FrameBytes.header(MAGIC, MessageType.WRITE.code, FRAME_FLAG_LZ4, 0, 1000, 255_001);
+        assertFramingError(header, "WRITE uncompressed body length: 255001 (expected: <= 255000, 255 times the compressed length)");
+    }
+
+    /** The most an LZ4 block expands (zeros) is within the ratio the decoder allows. */
+    @Test
+    void theMostCompressibleBodyIsAccepted() {
+        byte[] zeros = new byte[MAX_DATA_BYTES];
+        byte[] bytes = encode(new Write(0, 0, 0, 0, alloc.copyOf(zeros)), true, alloc);
+        long body = headerInt(bytes, BODY_LENGTH_OFFSET);
+        long uncompressed = headerInt(bytes, UNCOMPRESSED_LENGTH_OFFSET);
+        assertTrue(uncompressed > 250 * body, "ratio " + (double) uncompressed / body);
+        EmbeddedChannel channel = decoder();
+        channel.writeInbound(alloc.copyOf(bytes));
+        Write decoded = channel.readInbound();
+        assertEquals(MAX_DATA_BYTES, decoded.data().readableBytes());
+        decoded.data().release();
+        assertFalse(channel.finish());
     }
 
     @Test
