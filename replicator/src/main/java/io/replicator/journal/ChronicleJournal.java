@@ -1,0 +1,412 @@
+package io.replicator.journal;
+
+import io.netty.buffer.ByteBuf;
+import io.replicator.nbd.server.Log;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+
+/**
+ * The journal on disk: a Chronicle Queue (memory-mapped, five-minute cycle files) in a generation
+ * directory under {@code dir}, plus {@code journal.meta} naming the generation and the seq it starts at.
+ * An append reaches the page cache; {@link #sync()} makes it durable. Retention deletes whole cycle files.
+ *
+ * <p>Locks: {@code lock} serialises appends, reset, trim and cursor creation; {@code syncLock} serialises
+ * syncs (so a sync never returns while an earlier one is still flushing files it took); the mapping lock is
+ * shared by cursor reads and taken exclusively by reset and close, which unmap files. Order: syncLock, lock,
+ * mapping lock. The first I/O error is sticky.
+ */
+public final class ChronicleJournal implements Journal {
+
+    private static final Log LOG = new Log("journal");
+    private static final String LOCK_FILE = "journal.lock";
+
+    private final Path dir;
+    private final long maxSizeBytes;
+    private final long maxAgeMillis;
+    private final Clock clock;
+    private final FileChannel lockChannel;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final ReentrantReadWriteLock mapping = new ReentrantReadWriteLock();
+    private final Set<ChronicleCursor> cursors = ConcurrentHashMap.newKeySet();
+    private JournalMeta meta; // guarded by lock
+    private QueueGeneration generation; // guarded by lock; replaced under the mapping write lock too
+    private volatile long firstSeq;
+    private volatile long lastSeq;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    private ChronicleJournal(Path dir, long maxSizeBytes, Duration maxAge, Clock clock, FileChannel lockChannel,
+            JournalMeta meta, QueueGeneration generation) {
+        this.dir = dir;
+        this.maxSizeBytes = maxSizeBytes;
+        this.maxAgeMillis = maxAge.toMillis();
+        this.clock = clock;
+        this.lockChannel = lockChannel;
+        this.meta = meta;
+        this.generation = generation;
+        this.firstSeq = generation.firstSeq();
+        this.lastSeq = generation.lastSeq();
+    }
+
+    /**
+     * Opens the journal in {@code dir}, creating it if the directory is missing or empty, and recovers the
+     * first and last seq (also after a kill -9 of the writer: Chronicle ignores the unfinished last entry and
+     * the next append overwrites it). One process at a time: a second open fails.
+     *
+     * @param maxSizeBytes retention: older files go while the journal is larger than this
+     * @param maxAge       retention: files whose entries are all older than this go
+     * @param clock        decides the cycle files (and so the age of entries)
+     */
+    public static ChronicleJournal open(Path dir, long maxSizeBytes, Duration maxAge, Clock clock) throws IOException {
+        if (maxSizeBytes <= 0) {
+            throw new IllegalArgumentException("maxSizeBytes: " + maxSizeBytes + " (expected: > 0)");
+        }
+        if (maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("maxAge: " + maxAge + " (expected: > 0)");
+        }
+        Files.createDirectories(dir);
+        FileChannel lockChannel = lockDirectory(dir);
+        try {
+            JournalMeta meta = loadOrCreateMeta(dir);
+            deleteStaleGenerations(dir, meta);
+            QueueGeneration generation = openGeneration(dir, meta, clock);
+            ChronicleJournal journal = new ChronicleJournal(dir, maxSizeBytes, maxAge, clock, lockChannel, meta, generation);
+            LOG.info("journal " + dir + " open: seq " + journal.firstSeq + ".." + journal.lastSeq + ", "
+                    + generation.spans().size() + " cycle files, " + generation.sizeBytes() + " bytes");
+            return journal;
+        } catch (IOException | RuntimeException | Error e) {
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    Lock mappingLock() {
+        return mapping.readLock();
+    }
+
+    void forget(ChronicleCursor cursor) {
+        cursors.remove(cursor);
+    }
+
+    @Override
+    public long firstSeq() {
+        return firstSeq;
+    }
+
+    @Override
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    @Override
+    public void append(long seq, byte type, int flags, long offset, long length, ByteBuf data) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            JournalChecks.checkAppend(lastSeq, seq, type, offset, length, data);
+            try {
+                generation.append(seq, type, flags, offset, length, data);
+            } catch (RuntimeException | Error e) {
+                throw fail("append of seq " + seq, e);
+            }
+            lastSeq = seq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reset(long nextSeq) throws IOException {
+        JournalChecks.checkNextSeq(nextSeq);
+        lock.lock();
+        try {
+            checkUsable();
+            JournalMeta next = new JournalMeta(meta.generation() + 1, nextSeq);
+            QueueGeneration old = generation;
+            mapping.writeLock().lock();
+            try {
+                try {
+                    old.close();
+                    next.store(dir); // the commit point: a crash before it keeps the old generation
+                    meta = next;
+                    deleteTree(old.dir);
+                    generation = openGeneration(dir, next, clock);
+                } catch (IOException | RuntimeException | Error e) {
+                    throw fail("reset to seq " + nextSeq, e);
+                }
+            } finally {
+                mapping.writeLock().unlock();
+            }
+            firstSeq = nextSeq;
+            lastSeq = nextSeq - 1;
+            LOG.info("journal " + dir + " reset: next seq " + nextSeq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Flushes every cycle file appended to since the last sync with fsync, and the directory if a file was
+     * created. Not {@code appender.sync()}: that msyncs only the appender's current mapped block, which
+     * misses a file the appender has rolled away from and earlier blocks of the same file.
+     */
+    @Override
+    public void sync() throws IOException {
+        syncLock.lock();
+        try {
+            QueueGeneration.Unsynced unsynced;
+            QueueGeneration synced;
+            lock.lock();
+            try {
+                checkUsable();
+                synced = generation;
+                unsynced = synced.takeUnsynced();
+            } finally {
+                lock.unlock();
+            }
+            for (Path file : unsynced.files()) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                } catch (NoSuchFileException e) {
+                    if (stillRetained(synced, file)) {
+                        throw fail("sync of " + file, e);
+                    }
+                } catch (IOException e) {
+                    throw fail("sync of " + file, e);
+                }
+            }
+            if (unsynced.directory()) {
+                try {
+                    JournalMeta.syncDirectory(synced.dir);
+                } catch (NoSuchFileException e) {
+                    if (stillRetained(synced, synced.dir)) {
+                        throw fail("sync of " + synced.dir, e);
+                    }
+                } catch (IOException e) {
+                    throw fail("sync of " + synced.dir, e);
+                }
+            }
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /** A file that vanished during a sync is fine only if retention or a reset removed it meanwhile. */
+    private boolean stillRetained(QueueGeneration synced, Path path) {
+        lock.lock();
+        try {
+            return generation == synced && !closed && (path.equals(synced.dir) || synced.retains(path));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Cursor read(long fromSeq) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            JournalChecks.checkReadFrom(fromSeq, firstSeq, lastSeq);
+            try {
+                ChronicleCursor cursor = new ChronicleCursor(this, generation, generation.tailerAt(fromSeq), fromSeq,
+                        generation.cycleOf(fromSeq));
+                cursors.add(cursor);
+                return cursor;
+            } catch (RuntimeException | Error e) {
+                throw new IOException("journal " + dir + ": positioning a cursor at seq " + fromSeq + " failed", e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long trim(long keepFromSeq) throws IOException {
+        QueueGeneration.Detached detached;
+        QueueGeneration trimmed;
+        lock.lock();
+        try {
+            checkUsable();
+            trimmed = generation;
+            int firstCycleRead = cursors.stream().mapToInt(ChronicleCursor::cycle).min().orElse(Integer.MAX_VALUE);
+            int drop = Retention.spansToDrop(trimmed.spans(), keepFromSeq, maxSizeBytes, maxAgeMillis, clock.millis(),
+                    QueueGeneration.ROLL_CYCLE.lengthInMillis(), firstCycleRead);
+            detached = trimmed.detachOldest(drop);
+            firstSeq = trimmed.firstSeq();
+        } finally {
+            lock.unlock();
+        }
+        if (detached.files().isEmpty()) {
+            return 0;
+        }
+        // Unlink outside the append lock (freeing a large file can take milliseconds). A file Chronicle still
+        // maps stays readable until unmapped; Linux frees it then.
+        mapping.readLock().lock();
+        try {
+            if (!trimmed.isClosed()) {
+                for (Path file : detached.files()) {
+                    Files.deleteIfExists(file);
+                }
+                trimmed.refreshListing();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw fail("retention (deleting " + detached.files() + ")", e);
+        } finally {
+            mapping.readLock().unlock();
+        }
+        return detached.entries();
+    }
+
+    @Override
+    public long sizeBytes() {
+        lock.lock();
+        try {
+            return closed ? 0 : generation.sizeBytes();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            mapping.writeLock().lock();
+            try {
+                generation.close();
+            } catch (RuntimeException e) {
+                throw new IOException("journal " + dir + ": close failed", e);
+            } finally {
+                mapping.writeLock().unlock();
+                lockChannel.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("journal " + dir + " is closed");
+        }
+        IOException f = failure;
+        if (f != null) {
+            throw new IOException("journal " + dir + " failed earlier: " + f.getMessage(), f);
+        }
+    }
+
+    /** Records the first failure (sticky) and returns the exception to throw. */
+    private IOException fail(String what, Throwable cause) {
+        IOException e = new IOException("journal " + dir + ": " + what + " failed", cause);
+        if (failure == null) {
+            failure = e;
+            LOG.error("journal " + dir + ": " + what + " failed; the journal refuses further work", cause);
+        }
+        return e;
+    }
+
+    // --- opening ---
+
+    private static FileChannel lockDirectory(Path dir) throws IOException {
+        FileChannel ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileLock held = ch.tryLock();
+            if (held == null) {
+                throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
+            }
+            return ch;
+        } catch (OverlappingFileLockException e) {
+            ch.close();
+            throw new IOException("journal " + dir + " is already open in this process", e);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static JournalMeta loadOrCreateMeta(Path dir) throws IOException {
+        var loaded = JournalMeta.load(dir);
+        if (loaded.isPresent()) {
+            return loaded.get();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            var generations = files.filter(ChronicleJournal::isGenerationDir).toList();
+            if (!generations.isEmpty()) {
+                throw new IOException("journal " + dir + " has queue directories " + generations + " but no "
+                        + JournalMeta.FILE_NAME + "; restore it or move the directory away to start an empty journal");
+            }
+        }
+        JournalMeta fresh = new JournalMeta(1, 1);
+        fresh.store(dir);
+        return fresh;
+    }
+
+    /** Removes what an interrupted reset left: generations other than the current one, and the temp file. */
+    private static void deleteStaleGenerations(Path dir, JournalMeta meta) throws IOException {
+        Path current = meta.queueDir(dir);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(ChronicleJournal::isGenerationDir).filter(p -> !p.equals(current)).toList()) {
+                LOG.info("journal " + dir + ": removing " + p.getFileName() + ", left by an interrupted reset");
+                deleteTree(p);
+            }
+        }
+        Files.deleteIfExists(dir.resolve(JournalMeta.FILE_NAME + ".tmp"));
+    }
+
+    private static QueueGeneration openGeneration(Path dir, JournalMeta meta, Clock clock) throws IOException {
+        Path queueDir = meta.queueDir(dir);
+        boolean created = !Files.exists(queueDir);
+        try {
+            QueueGeneration generation = QueueGeneration.open(queueDir, meta.nextSeq(), clock);
+            if (created) {
+                JournalMeta.syncDirectory(dir);
+            }
+            return generation;
+        } catch (RuntimeException | Error e) {
+            throw new IOException("journal " + dir + ": opening " + queueDir.getFileName() + " failed", e);
+        }
+    }
+
+    private static boolean isGenerationDir(Path p) {
+        return p.getFileName().toString().startsWith("gen-") && Files.isDirectory(p);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

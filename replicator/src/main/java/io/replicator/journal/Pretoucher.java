@@ -1,0 +1,141 @@
+package io.replicator.journal;
+
+import io.replicator.nbd.server.Log;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import net.openhft.chronicle.bytes.MappedBytes;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+
+/**
+ * Faults in the pages ahead of the appender from a daemon thread, so that the append itself rarely takes a
+ * page fault or maps a new chunk (the multi-millisecond stalls). Chronicle's own {@code pretouch()} is an
+ * enterprise feature (in the Apache build it recurses until the stack overflows), so this does what it
+ * does: it holds its own reference to the current cycle's store, which shares the appender's mapping, and
+ * writes 0 over 0 with a compare-and-swap on one long per page (never changing a byte the appender wrote).
+ * Best effort: an error is logged once per cycle and the appender meets it for real.
+ */
+final class Pretoucher implements AutoCloseable {
+
+    private static final Log LOG = new Log("journal");
+    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long STOP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long PAGE_BYTES = 4096;
+    /** Touch at least this far ahead, and twice what was appended in the last period (up to the max). */
+    private static final long MIN_AHEAD_BYTES = 4L << 20;
+    private static final long MAX_AHEAD_BYTES = 64L << 20;
+
+    private final SingleChronicleQueue queue;
+    private final Thread thread;
+    private volatile boolean running = true;
+    // Published by the appender; read here. A torn pair only touches the wrong pages, which is harmless.
+    // The position is set with release semantics: a plain store on x86, no fence on the hot path.
+    private volatile int cycle = Integer.MIN_VALUE;
+    private final AtomicLong position = new AtomicLong();
+
+    // Owned by the thread.
+    private int heldCycle = Integer.MIN_VALUE;
+    private SingleChronicleQueueStore store;
+    private MappedBytes bytes;
+    private long touchedTo;
+    private long lastPosition;
+
+    Pretoucher(SingleChronicleQueue queue, String name) {
+        this.queue = queue;
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Called by the appender after each append, under the journal's lock. */
+    void appended(int cycle, long endPosition) {
+        position.setRelease(endPosition);
+        if (cycle != this.cycle) {
+            this.cycle = cycle;
+        }
+    }
+
+    private void run() {
+        boolean warned = false;
+        while (running) {
+            try {
+                touchAhead();
+                warned = false;
+            } catch (RuntimeException | Error e) {
+                if (!warned) {
+                    LOG.warn("pretouch of cycle " + heldCycle + " in " + queue.fileAbsolutePath() + " failed: " + e);
+                    warned = true;
+                }
+                release();
+            }
+            LockSupport.parkNanos(this, PERIOD_NANOS);
+        }
+        release();
+    }
+
+    private void touchAhead() {
+        int current = cycle;
+        long pos = position.getAcquire();
+        if (current == Integer.MIN_VALUE) {
+            return;
+        }
+        if (current != heldCycle) {
+            release();
+            store = queue.storeForCycle(current, queue.epoch(), false, null);
+            if (store == null) {
+                return;
+            }
+            bytes = store.bytes();
+            heldCycle = current;
+            touchedTo = 0;
+            lastPosition = pos;
+        }
+        long ahead = Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, 2 * (pos - lastPosition)));
+        lastPosition = pos;
+        long to = pos + ahead;
+        for (long page = Math.max(touchedTo, (pos + PAGE_BYTES - 1) & -PAGE_BYTES); page < to && running; page += PAGE_BYTES) {
+            bytes.compareAndSwapLong(page, 0L, 0L);
+            touchedTo = page + PAGE_BYTES;
+        }
+    }
+
+    private void release() {
+        if (bytes != null) {
+            bytes.releaseLast();
+            bytes = null;
+        }
+        if (store != null) {
+            queue.closeStore(store);
+            store = null;
+        }
+        heldCycle = Integer.MIN_VALUE;
+    }
+
+    /**
+     * Stops the thread and drops its store reference; must return before the queue closes, since the thread
+     * writes through the queue's mapping. A touch pass is bounded (at most 64 MiB of pages), so the wait is
+     * short; if the thread does not stop in time, this throws rather than let the mapping go under it.
+     */
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + STOP_TIMEOUT_NANOS;
+        while (thread.isAlive() && System.nanoTime() - deadline < 0) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            throw new IllegalStateException("journal pretouch thread " + thread.getName() + " did not stop within "
+                    + TimeUnit.NANOSECONDS.toSeconds(STOP_TIMEOUT_NANOS) + " s");
+        }
+    }
+}
