@@ -37,6 +37,10 @@ final class ChronicleCursor implements Journal.Cursor {
         return cycle;
     }
 
+    boolean reads(QueueGeneration g) {
+        return generation == g;
+    }
+
     @Override
     public Journal.Entry next(ByteBufAllocator alloc) throws IOException {
         if (closed) {

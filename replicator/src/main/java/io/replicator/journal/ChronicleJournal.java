@@ -163,6 +163,7 @@ public final class ChronicleJournal implements Journal {
             }
             firstSeq = nextSeq;
             lastSeq = nextSeq - 1;
+            cursors.clear(); // their generation is gone: they fail on their next read
             LOG.info("journal " + dir + " reset: next seq " + nextSeq);
         } finally {
             lock.unlock();
@@ -252,7 +253,8 @@ public final class ChronicleJournal implements Journal {
         try {
             checkUsable();
             trimmed = generation;
-            int firstCycleRead = cursors.stream().mapToInt(ChronicleCursor::cycle).min().orElse(Integer.MAX_VALUE);
+            int firstCycleRead = cursors.stream().filter(c -> c.reads(trimmed)).mapToInt(ChronicleCursor::cycle)
+                    .min().orElse(Integer.MAX_VALUE);
             int drop = Retention.spansToDrop(trimmed.spans(), keepFromSeq, maxSizeBytes, maxAgeMillis, clock.millis(),
                     QueueGeneration.ROLL_CYCLE.lengthInMillis(), firstCycleRead);
             detached = trimmed.detachOldest(drop);

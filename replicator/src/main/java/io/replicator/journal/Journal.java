@@ -56,7 +56,10 @@ public interface Journal extends Closeable {
     /** Bytes the retained entries take, with their framing. */
     long sizeBytes();
 
-    /** Reads entries in seq order. */
+    /**
+     * Reads entries in seq order. Close it when done: retention keeps the file an open cursor is in (and
+     * every later one), so a forgotten cursor stops trimming.
+     */
     interface Cursor extends Closeable {
         /**
          * The next entry, its data copied into a buffer from {@code alloc} (the caller releases it), or null

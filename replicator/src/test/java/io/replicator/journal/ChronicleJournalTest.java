@@ -173,6 +173,19 @@ class ChronicleJournalTest extends JournalContract {
     }
 
     @Test
+    void aCursorLeftOpenAcrossAResetDoesNotStopRetention() throws IOException {
+        Entries.appendRange(journal, 1, 10);
+        Journal.Cursor stale = journal.read(1); // never closed; in the 10:00 file of the old generation
+        journal.reset(100);
+        long last = appendAcrossCycles(100, 3, 10); // files of 10:00, 10:05, 10:10 in the new generation
+        assertThrows(IOException.class, () -> stale.next(ALLOC));
+        clock.advance(Duration.ofDays(8)); // every closed file is past the 7-day bound
+        assertEquals(20, journal.trim(Long.MAX_VALUE));
+        assertEquals(120, journal.firstSeq());
+        Entries.readAndCheck(journal, 120, last);
+    }
+
+    @Test
     void sizeCountsTheRetainedFiles() throws IOException {
         appendAcrossCycles(1, 3, 10);
         long three = journal.sizeBytes();
