@@ -1,6 +1,7 @@
 package io.replicator.journal;
 
 import io.replicator.nbd.server.Log;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -15,6 +16,10 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  * does: it holds its own reference to the current cycle's store, which shares the appender's mapping, and
  * writes 0 over 0 with a compare-and-swap on one long per page (never changing a byte the appender wrote).
  * Best effort: an error is logged once per cycle and the appender meets it for real.
+ *
+ * <p>A touched page is a page on disk: touching past where a cycle file ends wastes space that retention
+ * does not see (Chronicle does not shrink a file it rolls away from). So the distance ahead follows the
+ * append rate, and touching stops shortly before the cycle's end time.
  */
 final class Pretoucher implements AutoCloseable {
 
@@ -23,10 +28,14 @@ final class Pretoucher implements AutoCloseable {
     private static final long STOP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long PAGE_BYTES = 4096;
     /** Touch at least this far ahead, and twice what was appended in the last period (up to the max). */
-    private static final long MIN_AHEAD_BYTES = 4L << 20;
+    private static final long MIN_AHEAD_BYTES = 2L << 20;
     private static final long MAX_AHEAD_BYTES = 64L << 20;
+    /** No touching this close to the end of a cycle: the file is about to be left. */
+    private static final long QUIET_BEFORE_ROLL_MILLIS = 2 * TimeUnit.NANOSECONDS.toMillis(PERIOD_NANOS);
 
     private final SingleChronicleQueue queue;
+    private final Clock clock;
+    private final long cycleMillis;
     private final Thread thread;
     private volatile boolean running = true;
     // Published by the appender; read here. A torn pair only touches the wrong pages, which is harmless.
@@ -41,8 +50,10 @@ final class Pretoucher implements AutoCloseable {
     private long touchedTo;
     private long lastPosition;
 
-    Pretoucher(SingleChronicleQueue queue, String name) {
+    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, String name) {
         this.queue = queue;
+        this.clock = clock;
+        this.cycleMillis = cycleMillis;
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -93,6 +104,9 @@ final class Pretoucher implements AutoCloseable {
         }
         long ahead = Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, 2 * (pos - lastPosition)));
         lastPosition = pos;
+        if (clock.millis() >= (current + 1L) * cycleMillis - QUIET_BEFORE_ROLL_MILLIS) {
+            return;
+        }
         long to = pos + ahead;
         for (long page = Math.max(touchedTo, (pos + PAGE_BYTES - 1) & -PAGE_BYTES); page < to && running; page += PAGE_BYTES) {
             bytes.compareAndSwapLong(page, 0L, 0L);

@@ -63,7 +63,6 @@ final class QueueGeneration implements AutoCloseable {
     private final Pretoucher pretoucher;
     private final EntryCodec codec = new EntryCodec();
     private final List<CycleSpan> spans;
-    private final long nextSeqWhenEmpty;
     private long lastSeq;
     private CycleSpan newest;
     private final Set<Path> unsynced = new LinkedHashSet<>();
@@ -71,16 +70,15 @@ final class QueueGeneration implements AutoCloseable {
     private boolean directoryUnsynced = true;
     private volatile boolean closed;
 
-    private QueueGeneration(Path dir, SingleChronicleQueue queue, List<CycleSpan> spans, long lastSeq, long nextSeqWhenEmpty) {
+    private QueueGeneration(Path dir, SingleChronicleQueue queue, Clock clock, List<CycleSpan> spans, long lastSeq) {
         this.dir = dir;
         this.queue = queue;
         this.spans = spans;
         this.lastSeq = lastSeq;
-        this.nextSeqWhenEmpty = nextSeqWhenEmpty;
         this.newest = spans.isEmpty() ? null : spans.get(spans.size() - 1);
         this.appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // used under the journal's lock, from any thread
-        this.pretoucher = new Pretoucher(queue, "journal-pretouch-" + dir.getFileName());
+        this.pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), "journal-pretouch-" + dir.getFileName());
         if (newest != null) {
             pretoucher.appended(newest.cycle, newest.endPosition);
         }
@@ -104,7 +102,7 @@ final class QueueGeneration implements AutoCloseable {
                 }
                 lastSeq = lastSeqOf(queue, spans);
             }
-            return new QueueGeneration(dir, queue, spans, lastSeq, nextSeq);
+            return new QueueGeneration(dir, queue, clock, spans, lastSeq);
         } catch (IOException | RuntimeException | Error e) {
             queue.close();
             throw e;
