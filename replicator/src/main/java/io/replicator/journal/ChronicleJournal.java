@@ -4,21 +4,17 @@ import io.netty.buffer.ByteBuf;
 import io.replicator.nbd.server.Log;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 
 /**
  * The journal on disk: a Chronicle Queue (memory-mapped, five-minute cycle files) in a generation
@@ -33,7 +29,6 @@ import java.util.stream.Stream;
 public final class ChronicleJournal implements Journal {
 
     private static final Log LOG = new Log("journal");
-    private static final String LOCK_FILE = "journal.lock";
 
     private final Path dir;
     private final long maxSizeBytes;
@@ -81,10 +76,10 @@ public final class ChronicleJournal implements Journal {
             throw new IllegalArgumentException("maxAge: " + maxAge + " (expected: > 0)");
         }
         Files.createDirectories(dir);
-        FileChannel lockChannel = lockDirectory(dir);
+        FileChannel lockChannel = JournalDirectory.lock(dir);
         try {
-            JournalMeta meta = loadOrCreateMeta(dir);
-            deleteStaleGenerations(dir, meta);
+            JournalMeta meta = JournalDirectory.loadOrCreateMeta(dir);
+            JournalDirectory.deleteStaleGenerations(dir, meta);
             QueueGeneration generation = openGeneration(dir, meta, clock);
             ChronicleJournal journal = new ChronicleJournal(dir, maxSizeBytes, maxAge, clock, lockChannel, meta, generation);
             LOG.info("journal " + dir + " open: seq " + journal.firstSeq + ".." + journal.lastSeq + ", "
@@ -153,7 +148,7 @@ public final class ChronicleJournal implements Journal {
                     old.close();
                     next.store(dir); // the commit point: a crash before it keeps the old generation
                     meta = next;
-                    deleteTree(old.dir);
+                    JournalDirectory.deleteTree(old.dir);
                     generation = openGeneration(dir, next, clock);
                 } catch (IOException | RuntimeException | Error e) {
                     throw fail("reset to seq " + nextSeq, e);
@@ -335,54 +330,6 @@ public final class ChronicleJournal implements Journal {
         return e;
     }
 
-    // --- opening ---
-
-    private static FileChannel lockDirectory(Path dir) throws IOException {
-        FileChannel ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
-            FileLock held = ch.tryLock();
-            if (held == null) {
-                throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
-            }
-            return ch;
-        } catch (OverlappingFileLockException e) {
-            ch.close();
-            throw new IOException("journal " + dir + " is already open in this process", e);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
-    }
-
-    private static JournalMeta loadOrCreateMeta(Path dir) throws IOException {
-        var loaded = JournalMeta.load(dir);
-        if (loaded.isPresent()) {
-            return loaded.get();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            var generations = files.filter(ChronicleJournal::isGenerationDir).toList();
-            if (!generations.isEmpty()) {
-                throw new IOException("journal " + dir + " has queue directories " + generations + " but no "
-                        + JournalMeta.FILE_NAME + "; restore it or move the directory away to start an empty journal");
-            }
-        }
-        JournalMeta fresh = new JournalMeta(1, 1);
-        fresh.store(dir);
-        return fresh;
-    }
-
-    /** Removes what an interrupted reset left: generations other than the current one, and the temp file. */
-    private static void deleteStaleGenerations(Path dir, JournalMeta meta) throws IOException {
-        Path current = meta.queueDir(dir);
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(ChronicleJournal::isGenerationDir).filter(p -> !p.equals(current)).toList()) {
-                LOG.info("journal " + dir + ": removing " + p.getFileName() + ", left by an interrupted reset");
-                deleteTree(p);
-            }
-        }
-        Files.deleteIfExists(dir.resolve(JournalMeta.FILE_NAME + ".tmp"));
-    }
-
     private static QueueGeneration openGeneration(Path dir, JournalMeta meta, Clock clock) throws IOException {
         Path queueDir = meta.queueDir(dir);
         boolean created = !Files.exists(queueDir);
@@ -394,21 +341,6 @@ public final class ChronicleJournal implements Journal {
             return generation;
         } catch (RuntimeException | Error e) {
             throw new IOException("journal " + dir + ": opening " + queueDir.getFileName() + " failed", e);
-        }
-    }
-
-    private static boolean isGenerationDir(Path p) {
-        return p.getFileName().toString().startsWith("gen-") && Files.isDirectory(p);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
