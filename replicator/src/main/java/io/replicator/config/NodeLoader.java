@@ -50,16 +50,27 @@ final class NodeLoader {
         return new NodeConfig(name, replication, nbd, disk, stateDir, control, http == null ? null : node.tcp("http", http));
     }
 
-    /** Both daemons may run on one host (tests, demos): no address or path may serve two purposes. */
+    /**
+     * Within a node, no address or path may serve two purposes. Across the two nodes only the
+     * replication addresses must differ: the nodes usually run on two hosts, where the same disk path
+     * or a loopback NBD address on each is normal (on one host, the daemons' locks and binds catch a clash).
+     */
     private static void checkDistinct(Section top, Map<String, NodeConfig> nodes) throws ConfigException {
-        Map<String, String> owners = new HashMap<>();
+        Map<String, String> replication = new HashMap<>();
         for (NodeConfig node : nodes.values()) {
+            Map<String, String> owners = new HashMap<>();
             for (Use use : uses(node)) {
                 String earlier = owners.putIfAbsent(use.value(), use.key());
                 if (earlier != null) {
                     throw top.error(use.key(), use.value() + " is also used by " + earlier
-                            + " (expected: every address and path distinct, so that both nodes can share a host)");
+                            + " (expected: each address and path of a node distinct)");
                 }
+            }
+            Use link = uses(node).get(0);
+            String earlier = replication.putIfAbsent(link.value(), link.key());
+            if (earlier != null) {
+                throw top.error(link.key(), link.value() + " is also used by " + earlier
+                        + " (expected: the two nodes' replication addresses differ)");
             }
         }
     }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the daemon: {@code replicator serve ...}. Usage errors exit 2. */
 @Command(name = "replicator", mixinStandardHelpOptions = true, version = "replicator 0.1.0",
         description = "Replicated block volumes for high-availability pairs, served over NBD.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

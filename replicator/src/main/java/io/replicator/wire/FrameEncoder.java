@@ -25,8 +25,8 @@ import net.jpountz.lz4.LZ4Factory;
  * payload of a Write or ResyncData is not copied: the frame is a composite of a small header buffer,
  * a slice of the payload and the CRC, which is computed over NIO views of the payload. With
  * {@code compress}, a body of at least {@link #COMPRESS_MIN_BYTES} is copied and LZ4-compressed, and
- * sent compressed only if that made it smaller. Either way the message's own reference to its payload
- * is released, once: the frame holds its own.
+ * sent compressed only if that made it smaller. Either way the frame holds its own reference to the
+ * payload; the message's (a {@link Message.Carrying}) is released by MessageToMessageEncoder after encode.
  * A message that breaks {@link MessageRules} fails the write (an EncoderException): it is our bug.
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Message> {
@@ -46,27 +46,22 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Message message, List<Object> out) {
+        // a message with data is a Message.Carrying: MessageToMessageEncoder releases it (and so its data) after this
         ByteBuf data = MessageBodies.dataOf(message);
-        try {
-            MessageRules.check(message);
-            MessageType type = MessageType.of(message);
-            ByteBufAllocator alloc = ctx.alloc();
-            ByteBuf frame;
-            if (data != null && !compress) {
-                frame = dataFrame(alloc, message, type, data);
-            } else {
-                frame = plainFrame(alloc, message, type, data);
-                if (compress && bodyLength(frame) >= COMPRESS_MIN_BYTES) {
-                    frame = compressed(alloc, frame);
-                }
-                writeCrc(frame); // room for it was reserved
+        MessageRules.check(message);
+        MessageType type = MessageType.of(message);
+        ByteBufAllocator alloc = ctx.alloc();
+        ByteBuf frame;
+        if (data != null && !compress) {
+            frame = dataFrame(alloc, message, type, data);
+        } else {
+            frame = plainFrame(alloc, message, type, data);
+            if (compress && bodyLength(frame) >= COMPRESS_MIN_BYTES) {
+                frame = compressed(alloc, frame);
             }
-            out.add(frame); // only once complete: the caller writes whatever is in out, even on error
-        } finally {
-            if (data != null) {
-                data.release();
-            }
+            writeCrc(frame); // room for it was reserved
         }
+        out.add(frame); // only once complete: the caller writes whatever is in out, even on error
     }
 
     /** Header and fields in one small buffer, then the payload as it is, then the CRC. */

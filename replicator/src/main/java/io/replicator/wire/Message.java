@@ -1,6 +1,7 @@
 package io.replicator.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCounted;
 import io.replicator.core.DiskState;
 import io.replicator.core.Generation;
 import io.replicator.core.Role;
@@ -25,6 +26,53 @@ public sealed interface Message {
         long pos();
     }
 
+    /**
+     * A message that carries data: its reference count is the data's, so Netty releases it like a
+     * buffer (after encoding, or when a write fails on a closed channel).
+     */
+    interface Carrying extends ReferenceCounted {
+        ByteBuf data();
+
+        @Override
+        default int refCnt() {
+            return data().refCnt();
+        }
+
+        @Override
+        default ReferenceCounted retain() {
+            data().retain();
+            return this;
+        }
+
+        @Override
+        default ReferenceCounted retain(int increment) {
+            data().retain(increment);
+            return this;
+        }
+
+        @Override
+        default ReferenceCounted touch() {
+            data().touch();
+            return this;
+        }
+
+        @Override
+        default ReferenceCounted touch(Object hint) {
+            data().touch(hint);
+            return this;
+        }
+
+        @Override
+        default boolean release() {
+            return data().release();
+        }
+
+        @Override
+        default boolean release(int decrement) {
+            return data().release(decrement);
+        }
+    }
+
     // --- handshake ---
 
     /** First message from each side; {@code nonce} is the challenge the other side must answer. */
@@ -46,7 +94,7 @@ public sealed interface Message {
 
     // --- the ordered stream, source to target ---
 
-    record Write(long pos, long seq, long offset, int flags, ByteBuf data) implements Stream {
+    record Write(long pos, long seq, long offset, int flags, ByteBuf data) implements Stream, Carrying {
     }
 
     record Trim(long pos, long seq, long offset, long length, int flags) implements Stream {
@@ -67,7 +115,7 @@ public sealed interface Message {
     record SyncStart(long pos, SyncKind kind, long fromSeq, long nextSeq, long totalBytes) implements Stream {
     }
 
-    record ResyncData(long pos, long offset, ByteBuf data) implements Stream {
+    record ResyncData(long pos, long offset, ByteBuf data) implements Stream, Carrying {
     }
 
     record ResyncHole(long pos, long offset, long length) implements Stream {

@@ -152,24 +152,33 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void duplicateAddressBetweenNodes() {
+    void duplicateReplicationAddressBetweenNodes() {
         assertRefused(minimalWith("replication: 127.0.0.1:7790", "replication: 127.0.0.1:7789"),
                 "nodes.beta.replication: 127.0.0.1:7789 is also used by nodes.alpha.replication"
-                        + " (expected: every address and path distinct, so that both nodes can share a host)");
+                        + " (expected: the two nodes' replication addresses differ)");
     }
 
     @Test
-    void duplicateAddressBetweenDifferentKeys() {
-        assertRefused(minimalWith("    control: beta.sock", "    control: beta.sock\n    http: 127.0.0.1:10809"),
-                "nodes.beta.http: 127.0.0.1:10809 is also used by nodes.alpha.nbd"
-                        + " (expected: every address and path distinct, so that both nodes can share a host)");
+    void duplicateAddressWithinANode() {
+        assertRefused(minimalWith("    control: beta.sock", "    control: beta.sock\n    http: 127.0.0.1:10810"),
+                "nodes.beta.http: 127.0.0.1:10810 is also used by nodes.beta.nbd"
+                        + " (expected: each address and path of a node distinct)");
     }
 
     @Test
-    void duplicatePathBetweenNodesAfterResolution() {
-        assertRefused(minimalWith("state-dir: beta", "state-dir: ./x/../alpha"),
-                "nodes.beta.state-dir: " + dir.resolve("alpha") + " is also used by nodes.alpha.state-dir"
-                        + " (expected: every address and path distinct, so that both nodes can share a host)");
+    void duplicatePathWithinANodeAfterResolution() {
+        assertRefused(minimalWith("state-dir: beta", "state-dir: ./x/../beta.img"),
+                "nodes.beta.state-dir: " + dir.resolve("beta.img") + " is also used by nodes.beta.disk"
+                        + " (expected: each address and path of a node distinct)");
+    }
+
+    @Test
+    void twoHostsMayUseTheSamePathsAndLocalNbdAddress() throws Exception {
+        String text = MINIMAL.replace("nbd: 127.0.0.1:10810", "nbd: 127.0.0.1:10809")
+                .replace("disk: beta.img", "disk: alpha.img").replace("state-dir: beta", "state-dir: alpha")
+                .replace("control: beta.sock", "control: alpha.sock");
+        ResourceConfig config = ResourceConfig.load(ConfigFiles.write(dir, text));
+        org.junit.jupiter.api.Assertions.assertEquals(config.node("alpha").disk(), config.node("beta").disk());
     }
 
     @Test

@@ -64,11 +64,35 @@ public interface BlockDevice extends Closeable {
         return false;
     }
 
+    /**
+     * Queued requests of one connection that one I/O thread serves in turn before another thread is
+     * woken: a few for a local disk (fewer wake-ups, still parallel); 1 for a device whose requests
+     * wait on the network, so that they wait in parallel.
+     */
+    default int requestsPerThread() {
+        return 4;
+    }
+
+    /**
+     * Why a new client may not attach right now (e.g. the volume is Secondary on this node), or null
+     * to admit it. Asked at every EXPORT_NAME, INFO and GO.
+     */
+    default String refusal() {
+        return null;
+    }
+
     /** Receives extents for {@link #blockStatus}. */
     @FunctionalInterface
     interface ExtentSink {
         /** @return false to stop early */
         boolean extent(long lengthBytes, boolean hole, boolean zero);
+    }
+
+    /** The device does not accept this request now (answered with EPERM). */
+    class NotPermittedException extends IOException {
+        public NotPermittedException(String message) {
+            super(message);
+        }
     }
 
     /** FAST_ZERO was asked and the device cannot zero the range faster than by writing. */

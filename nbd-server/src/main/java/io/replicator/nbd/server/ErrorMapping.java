@@ -1,6 +1,7 @@
 package io.replicator.nbd.server;
 
 import io.replicator.nbd.device.BlockDevice.FastZeroUnsupportedException;
+import io.replicator.nbd.device.BlockDevice.NotPermittedException;
 import io.replicator.nbd.device.Syscalls.ErrnoException;
 import io.replicator.nbd.wire.NbdError;
 import java.io.IOException;
@@ -18,6 +19,9 @@ final class ErrorMapping {
     static NbdError of(IOException e) {
         if (e instanceof FastZeroUnsupportedException) {
             return NbdError.ENOTSUP;
+        }
+        if (e instanceof NotPermittedException) {
+            return NbdError.EPERM;
         }
         if (e instanceof ErrnoException errno) {
             return switch (errno.errno()) {

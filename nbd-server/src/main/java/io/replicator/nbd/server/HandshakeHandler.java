@@ -146,6 +146,11 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             hangUp(ctx, in, "EXPORT_NAME of an unknown export");
             return;
         }
+        String refusal = export.device().refusal();
+        if (refusal != null) {
+            hangUp(ctx, in, "EXPORT_NAME refused: " + refusal);
+            return;
+        }
         ctx.writeAndFlush(OptionReplies.exportNameReply(
                 ctx.alloc(), export.sizeBytes(), export.transmissionFlags(structuredReplies), noZeroes));
         enterTransmission(ctx, export);
@@ -203,6 +208,12 @@ final class HandshakeHandler extends ByteToMessageDecoder {
         Export export = exportNamed(name);
         if (export == null) {
             error(ctx, REP_ERR_UNKNOWN, "no export named '" + name + "' (list them with nbdinfo --list)");
+            return;
+        }
+        String refusal = export.device().refusal();
+        if (refusal != null) {
+            LOG.info("refusing client " + ctx.channel().remoteAddress() + ": " + refusal);
+            error(ctx, REP_ERR_POLICY, refusal);
             return;
         }
         boolean wantName = false;

@@ -150,23 +150,7 @@ public final class NbdServer implements AutoCloseable {
     public void stop(Duration grace) {
         listeners.forEach(Channel::close);
         listeners.forEach(c -> c.closeFuture().syncUninterruptibly());
-        for (Channel ch : connections) {
-            ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
-        }
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (busyConnections() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        int busy = busyConnections();
-        if (busy > 0) {
-            LOG.warn(busy + " connections still had requests in flight after " + grace.toSeconds() + " s");
-        }
-        connections.close().syncUninterruptibly();
+        closeConnections(grace);
         ioExecutor.shutdown();
         try {
             ioExecutor.awaitTermination(grace.toSeconds(), TimeUnit.SECONDS);
@@ -188,6 +172,32 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
+    /** Connected NBD clients (in the handshake or attached). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Disconnects every client after the requests it has in flight (e.g. before a forced demotion). */
+    public void closeConnections(Duration grace) {
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (busyConnections() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int busy = busyConnections();
+        if (busy > 0) {
+            LOG.warn(busy + " connections still had requests in flight after " + grace.toSeconds() + " s");
+        }
+        connections.close().syncUninterruptibly();
+    }
+
     private int busyConnections() {
         int busy = 0;
         for (Channel ch : connections) {
@@ -206,7 +216,7 @@ public final class NbdServer implements AutoCloseable {
     private static void closeDevice(Export export) {
         BlockDevice device = export.device();
         try {
-            if (!export.readOnly()) {
+            if (!export.readOnly() && device.refusal() == null) { // a device that admits no client holds no client writes
                 device.flush();
             }
             device.close();

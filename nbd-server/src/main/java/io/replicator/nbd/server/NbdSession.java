@@ -28,8 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NbdSession extends ChannelInboundHandlerAdapter {
     private static final Log LOG = new Log("nbd");
     private static final int MAX_EXTENTS = 1024;
-    /** Queued requests per I/O thread woken for this connection (fewer wake-ups, still parallel). */
-    private static final int REQUESTS_PER_DRAINER = 4;
     /** Data bytes (read lengths plus write payloads) of the requests running at once on a connection. */
     private static final long MAX_INFLIGHT_BYTES = 64L << 20;
 
@@ -163,7 +161,8 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
      * costs a few thread wake-ups, not one each, while slow disks still see parallel requests.
      */
     private void dispatch() {
-        int wanted = Math.min(maxDrainers, (queued.get() + REQUESTS_PER_DRAINER - 1) / REQUESTS_PER_DRAINER);
+        int perDrainer = export.device().requestsPerThread();
+        int wanted = Math.min(maxDrainers, (queued.get() + perDrainer - 1) / perDrainer);
         // count from one read: drainers that finish meanwhile must not make this loop start more (or spin
         // for ever with an executor that runs the task in the caller)
         for (int running = drainers.get(); running < wanted; running++) {

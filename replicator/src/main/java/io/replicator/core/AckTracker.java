@@ -1,0 +1,116 @@
+package io.replicator.core;
+
+/**
+ * The send window of one connection: what was sent (position, seq and bytes of each stream message)
+ * and the peer's cumulative acknowledgements (every stream message up to each position was received /
+ * written / written and synced). Client threads wait here, outside the core's lock, until their message
+ * reaches the level their protocol asks, or until the connection is gone (then the write completes
+ * degraded: the journal and the bitmap remember what the peer lacks). The window is bounded in
+ * messages not yet synced by the peer and in bytes not yet written by it.
+ */
+public final class AckTracker {
+    public static final int NONE = 0;
+    public static final int RECEIVED = 1;
+    public static final int WRITTEN = 2;
+    public static final int SYNCED = 3;
+
+    /** Messages the peer may hold unsynced; the sender asks for a barrier at half of it. */
+    public static final int WINDOW = 1 << 16;
+    private static final int MASK = WINDOW - 1;
+
+    private final long maxBytes;
+    private final long[] seqAt = new long[WINDOW];
+    private final long[] bytesAt = new long[WINDOW];
+    private long sentPos;
+    private long bytesSent;
+    private long received;
+    private long written;
+    private long synced;
+    private boolean closed;
+
+    public AckTracker(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** Records stream message {@code pos} (the next one) carrying data up to {@code seq}. */
+    public synchronized void sent(long pos, long seq, long bytes) {
+        if (pos != sentPos + 1) {
+            throw new IllegalStateException("stream position " + pos + " after " + sentPos);
+        }
+        sentPos = pos;
+        bytesSent += bytes;
+        seqAt[(int) (pos & MASK)] = seq;
+        bytesAt[(int) (pos & MASK)] = bytesSent;
+    }
+
+    public synchronized void advance(long r, long w, long s) {
+        received = Math.max(received, Math.min(r, sentPos));
+        written = Math.max(written, Math.min(w, sentPos));
+        synced = Math.max(synced, Math.min(s, sentPos));
+        notifyAll();
+    }
+
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    public synchronized long sentPos() {
+        return sentPos;
+    }
+
+    public synchronized long synced() {
+        return synced;
+    }
+
+    /** The newest seq the peer has synced (0 before the first ack), given the seq it started from. */
+    public synchronized long syncedSeq(long startSeq) {
+        return synced == 0 ? startSeq : Math.max(startSeq, seqAt[(int) (synced & MASK)]);
+    }
+
+    /** Messages sent since the peer's last sync. */
+    public synchronized long unsynced() {
+        return sentPos - synced;
+    }
+
+    public synchronized long unwrittenBytes() {
+        return written == 0 ? bytesSent : bytesSent - bytesAt[(int) (written & MASK)];
+    }
+
+    public synchronized boolean hasRoom() {
+        return closed || (sentPos - synced < WINDOW - 1 && unwrittenBytes() < maxBytes);
+    }
+
+    /** True once {@code pos} reached {@code level}, or the connection is closed. */
+    public synchronized boolean isDone(long pos, int level) {
+        return closed || reached(pos, level);
+    }
+
+    /** @return true if the level was reached, false if the connection closed first */
+    public synchronized boolean await(long pos, int level) throws InterruptedException {
+        while (!closed && !reached(pos, level)) {
+            wait();
+        }
+        return reached(pos, level);
+    }
+
+    /** Waits until the window has room for one more message (or the connection is gone). */
+    public synchronized void awaitRoom() throws InterruptedException {
+        while (!hasRoom()) {
+            wait();
+        }
+    }
+
+    private boolean reached(long pos, int level) {
+        return switch (level) {
+            case NONE -> true;
+            case RECEIVED -> received >= pos;
+            case WRITTEN -> written >= pos;
+            default -> synced >= pos;
+        };
+    }
+}

@@ -1,0 +1,52 @@
+package io.replicator.core;
+
+import java.util.List;
+
+/**
+ * What a node persists about its data, apart from the data, the journal and the bitmap.
+ *
+ * <ul>
+ *   <li>{@code disk}: the disk state to resume with (never Diskless/Attaching/DUnknown).
+ *   <li>{@code justCreated}: the daemon created the backing file (all zeroes) and nothing was written
+ *       since: two such nodes hold identical data without a sync.
+ *   <li>{@code generations}: newest first, at most {@link #MAX_GENERATIONS}.
+ *   <li>{@code checkpointSeq}: every journal entry up to it is durable on the disk; after a crash the
+ *       node redoes its journal from the next one.
+ *   <li>{@code bitmapSinceSeq}: the dirty bitmap covers every write from this seq on that the peer may
+ *       lack (0: the bitmap is not in use).
+ *   <li>{@code peerSyncedSeq}: the last seq the peer confirmed durable.
+ * </ul>
+ */
+public record Metadata(
+        String resource,
+        long sizeBytes,
+        DiskState disk,
+        boolean justCreated,
+        List<Generation> generations,
+        long checkpointSeq,
+        long bitmapSinceSeq,
+        long peerSyncedSeq) {
+
+    public static final int MAX_GENERATIONS = 32;
+
+    public Metadata {
+        generations = List.copyOf(generations.size() > MAX_GENERATIONS ? generations.subList(0, MAX_GENERATIONS) : generations);
+    }
+
+    public static Metadata created(String resource, long sizeBytes, boolean justCreated) {
+        return new Metadata(resource, sizeBytes, justCreated ? DiskState.Consistent : DiskState.Inconsistent, justCreated,
+                List.of(), 0, 0, 0);
+    }
+
+    public Metadata withDisk(DiskState d) {
+        return new Metadata(resource, sizeBytes, d, justCreated, generations, checkpointSeq, bitmapSinceSeq, peerSyncedSeq);
+    }
+
+    public Metadata withGenerations(List<Generation> g, boolean created) {
+        return new Metadata(resource, sizeBytes, disk, created, g, checkpointSeq, bitmapSinceSeq, peerSyncedSeq);
+    }
+
+    public Metadata withSeqs(long checkpoint, long bitmapSince, long peerSynced) {
+        return new Metadata(resource, sizeBytes, disk, justCreated, generations, checkpoint, bitmapSince, peerSynced);
+    }
+}

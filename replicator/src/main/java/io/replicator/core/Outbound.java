@@ -1,0 +1,55 @@
+package io.replicator.core;
+
+import io.replicator.journal.Journal;
+import java.util.ArrayDeque;
+
+/**
+ * The stream this node sends on one connection (it is the Primary or the sync source), guarded by the
+ * core's lock. In CATCHUP the sync pump replays the journal and client writes are only journaled; in
+ * RESYNC the pump copies dirty regions between live writes; in LIVE client writes are sent as they
+ * come. A sync ends when the peer has synced the InSync marker and every region sent.
+ */
+final class Outbound {
+    enum Mode { CATCHUP, RESYNC, LIVE }
+
+    final PeerPort port;
+    final AckTracker acks;
+    /** The seq the peer held when this stream started: what it has synced before any ack. */
+    final long startSeq;
+    Mode mode;
+    long nextPos = 1;
+    long lastSeqSent;
+    long lastBarrierPos;
+    long lastBarrierNanos;
+
+    // a sync in progress (kind != null until the peer has synced inSyncPos)
+    SyncKind kind;
+    long syncFromSeq;
+    long syncTotalBytes;
+    long syncStartNanos;
+    Journal.Cursor cursor;
+    long resyncCursor;
+    long regionsSinceBarrier;
+    long inSyncPos;
+    /** (pos, region) of regions sent and not yet synced by the peer: their bits stay set until then. */
+    final ArrayDeque<long[]> regionsInFlight = new ArrayDeque<>();
+
+    Outbound(PeerPort port, long maxBufferBytes, long startSeq, Mode mode) {
+        this.port = port;
+        this.acks = new AckTracker(maxBufferBytes);
+        this.startSeq = startSeq;
+        this.lastSeqSent = startSeq;
+        this.mode = mode;
+    }
+
+    long takePos(long seq, long bytes) {
+        long pos = nextPos++;
+        lastSeqSent = Math.max(lastSeqSent, seq);
+        acks.sent(pos, lastSeqSent, bytes);
+        return pos;
+    }
+
+    long peerSyncedSeq() {
+        return acks.syncedSeq(startSeq);
+    }
+}

@@ -1,0 +1,1054 @@
+package io.replicator.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
+import io.replicator.control.ControlResult;
+import io.replicator.control.NodeStatus;
+import io.replicator.journal.DirtyBitmap;
+import io.replicator.journal.Journal;
+import io.replicator.nbd.device.BlockDevice;
+import io.replicator.wire.Message;
+import io.replicator.wire.Message.InSync;
+import io.replicator.wire.Message.NodeInfo;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * One node of a replicated volume: roles, disk and connection states, the write path's ordering and
+ * what the peer is sent. Plain logic under one lock, driven by calls (client requests, peer messages,
+ * link up/down, a sync pump, a maintenance tick); no threads, no sockets and no wall clock of its own,
+ * so the same code runs in the daemon and in the deterministic simulation.
+ *
+ * <p>Ordering rule: seq assignment, journal append, local write and send happen together under the
+ * lock, so the journal, the local disk and the stream see writes in one order, and the peer (which
+ * applies in stream order) ends up with the same bytes. Waiting for the peer and syncing the disk
+ * happen outside the lock.
+ */
+public final class ReplicaCore {
+    /** Regions a resync sends between two barriers (the peer syncs, and their bits may be cleared). */
+    private static final int REGIONS_PER_BARRIER = 64;
+    /** A live stream gets a barrier at least this often, so the peer's synced position (and journal retention) advances. */
+    private static final long BARRIER_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long PERSIST_INTERVAL_NANOS = 1_000_000_000L;
+
+    public interface EventLog {
+        void info(String message);
+
+        void warn(String message);
+    }
+
+    public interface MetadataPort {
+        void store(Metadata metadata) throws IOException;
+    }
+
+    public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes) {
+    }
+
+    /** The result of {@link #pump}: bytes sent, or one of these. */
+    public static final long IDLE = -1;
+    public static final long BLOCKED = -2;
+
+    private final Settings settings;
+    private final BlockDevice disk;
+    private final Journal journal;
+    private final DirtyBitmap bitmap;
+    private final MetadataPort store;
+    private final EventLog log;
+    private final LongSupplier nanos;
+    private final LongSupplier random;
+    private final ByteBufAllocator alloc;
+
+    // guarded by this (volatile where client threads read without the lock)
+    private Metadata meta;
+    private volatile Role role = Role.Secondary;
+    private volatile DiskState diskState;
+    private volatile ConnectionState connection = ConnectionState.Connecting;
+    private boolean standAlone;
+    private PeerPort port;
+    private NodeInfo peerInfo;
+    private volatile Outbound out;
+    private long inExpectedPos;
+    private volatile long inWritten;
+    private volatile long inSynced;
+    private SyncKind targetKind;
+    private long targetTotalBytes;
+    private long targetStartNanos;
+    private boolean needNewGeneration;
+    private long checkpointSeq;
+    private long lastPersistNanos;
+    private volatile boolean failed;
+    private volatile boolean admitting = true;
+    private volatile String lastError;
+    private boolean promoting;
+    private long promoteId;
+    private PromoteWait promoteWait;
+
+    private ReplicaCore(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
+            MetadataPort store, EventLog log, LongSupplier nanos, LongSupplier random, ByteBufAllocator alloc) {
+        this.settings = settings;
+        this.disk = disk;
+        this.journal = journal;
+        this.bitmap = bitmap;
+        this.meta = meta;
+        this.store = store;
+        this.log = log;
+        this.nanos = nanos;
+        this.random = random;
+        this.alloc = alloc;
+        this.diskState = meta.disk();
+        this.checkpointSeq = meta.checkpointSeq();
+    }
+
+    /**
+     * Opens a node: redoes the journal entries the disk may lack after a crash (from the checkpoint
+     * on), then starts tracking, in the bitmap, what the peer may lack.
+     */
+    public static ReplicaCore open(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
+            MetadataPort store, EventLog log, LongSupplier nanos, LongSupplier random, ByteBufAllocator alloc)
+            throws IOException {
+        ReplicaCore core = new ReplicaCore(settings, disk, journal, bitmap, meta, store, log, nanos, random, alloc);
+        synchronized (core) {
+            core.recover();
+        }
+        return core;
+    }
+
+    private void recover() throws IOException {
+        long from = meta.checkpointSeq() + 1;
+        if (journal.lastSeq() < meta.checkpointSeq()) {
+            log.warn("the journal ends at seq " + journal.lastSeq() + " but the disk holds writes up to seq "
+                    + meta.checkpointSeq() + ": restarting the journal there");
+            journal.reset(meta.checkpointSeq() + 1);
+        } else if (journal.lastSeq() >= from) {
+            if (journal.firstSeq() > from) {
+                throw new IOException("the journal starts at seq " + journal.firstSeq() + " but the disk may lack writes from seq "
+                        + from + ": cannot recover (the journal was trimmed past the checkpoint)");
+            }
+            long redone = 0;
+            try (Journal.Cursor cursor = journal.read(from)) {
+                for (Journal.Entry e = cursor.next(alloc); e != null; e = cursor.next(alloc)) {
+                    applyLocal(e.type(), e.flags(), e.offset(), e.length(), e.data());
+                    redone++;
+                }
+            }
+            disk.flush();
+            log.info("redid " + redone + " writes from the journal (seq " + from + " to " + journal.lastSeq() + ")");
+        }
+        checkpointSeq = journal.lastSeq();
+        if (meta.bitmapSinceSeq() == 0 && journal.lastSeq() > meta.peerSyncedSeq()) {
+            trackPeerGap(meta.peerSyncedSeq() + 1);
+        }
+        persist();
+    }
+
+    // ------------------------------------------------------------------ the write path (Primary)
+
+    public Ticket write(long offset, ByteBuf data, boolean fua) throws IOException {
+        int length = data.readableBytes();
+        int flags = fua ? Message.FLAG_FUA : 0;
+        synchronized (this) {
+            long seq = beginWrite();
+            try {
+                journal.append(seq, Journal.WRITE, flags, offset, length, data);
+                disk.write(offset, data.duplicate(), false);
+            } catch (IOException | RuntimeException e) {
+                throw fail("write at offset " + offset, e);
+            }
+            return replicate(seq, offset, length, levelFor(fua), length,
+                    pos -> new Message.Write(pos, seq, offset, flags, data.retainedSlice()));
+        }
+    }
+
+    public Ticket trim(long offset, long length, boolean fua) throws IOException {
+        int flags = fua ? Message.FLAG_FUA : 0;
+        synchronized (this) {
+            long seq = beginWrite();
+            try {
+                journal.append(seq, Journal.TRIM, flags, offset, length, null);
+                disk.trim(offset, length, false);
+            } catch (IOException | RuntimeException e) {
+                throw fail("trim at offset " + offset, e);
+            }
+            return replicate(seq, offset, length, levelFor(fua), 0, pos -> new Message.Trim(pos, seq, offset, length, flags));
+        }
+    }
+
+    public Ticket writeZeroes(long offset, long length, boolean mayPunch, boolean fua) throws IOException {
+        int flags = (fua ? Message.FLAG_FUA : 0) | (mayPunch ? Message.FLAG_PUNCH : 0);
+        synchronized (this) {
+            long seq = beginWrite();
+            try {
+                journal.append(seq, Journal.ZEROES, flags, offset, length, null);
+                disk.writeZeroes(offset, length, mayPunch, false, false);
+            } catch (IOException | RuntimeException e) {
+                throw fail("write-zeroes at offset " + offset, e);
+            }
+            return replicate(seq, offset, length, levelFor(fua), 0, pos -> new Message.Zeroes(pos, seq, offset, length, flags));
+        }
+    }
+
+    /**
+     * First half of a FLUSH: puts a barrier in the stream after every write completed so far. The
+     * caller then runs {@link #syncLocal} and waits on the ticket (the peer's sync of the barrier).
+     */
+    public synchronized Ticket flush() throws IOException {
+        checkPrimary();
+        long seq = journal.lastSeq();
+        if (out == null || out.mode == Outbound.Mode.CATCHUP) {
+            return Ticket.local(seq);
+        }
+        long pos = sendBarrier(seq);
+        return new Ticket(out.acks, pos, AckTracker.SYNCED, seq);
+    }
+
+    /** Makes the journal and the disk durable up to {@code seq} (outside the lock: other writes go on). */
+    public void syncLocal(long seq) throws IOException {
+        try {
+            journal.sync();
+            disk.flush();
+            bitmap.force();
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                throw fail("flush", e);
+            }
+        }
+        synchronized (this) {
+            checkpointSeq = Math.max(checkpointSeq, seq);
+        }
+    }
+
+    /** Blocks while the link's send window is full (bounded memory for protocol A and B). */
+    public void awaitRoom() throws InterruptedException {
+        AckTracker acks;
+        synchronized (this) {
+            acks = out == null ? null : out.acks;
+        }
+        if (acks != null) {
+            acks.awaitRoom();
+        }
+    }
+
+    public void read(long offset, java.nio.ByteBuffer dst) throws IOException {
+        checkPrimary();
+        try {
+            disk.read(offset, dst);
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                throw fail("read at offset " + offset, e);
+            }
+        }
+    }
+
+    private long beginWrite() throws IOException {
+        checkPrimary();
+        if (needNewGeneration || meta.generations().isEmpty()) {
+            newGeneration();
+        }
+        return journal.lastSeq() + 1;
+    }
+
+    private void checkPrimary() throws IOException {
+        if (failed) {
+            throw new IOException("the disk of " + settings.node() + " failed: " + lastError);
+        }
+        if (role != Role.Primary) {
+            throw new NotPrimaryException(settings.resource() + " is Secondary on " + settings.node());
+        }
+    }
+
+    private int levelFor(boolean fua) {
+        if (fua) {
+            return AckTracker.SYNCED;
+        }
+        return switch (settings.protocol()) {
+            case A -> AckTracker.NONE;
+            case B -> AckTracker.RECEIVED;
+            case C -> AckTracker.WRITTEN;
+        };
+    }
+
+    private Ticket replicate(long seq, long offset, long length, int level, long bytes, LongFunction<Message.Stream> message) {
+        if (out != null && out.mode != Outbound.Mode.CATCHUP) {
+            long pos = out.takePos(seq, bytes);
+            out.port.send(message.apply(pos));
+            return new Ticket(out.acks, pos, level, seq);
+        }
+        // the peer is away or catching up: the journal has the write; the bitmap covers it if the journal is trimmed
+        bitmap.mark(offset, length);
+        return Ticket.local(seq);
+    }
+
+    private void newGeneration() throws IOException {
+        long firstSeq = journal.lastSeq() + 1;
+        List<Generation> gens = new ArrayList<>();
+        gens.add(new Generation(random.getAsLong(), firstSeq));
+        gens.addAll(meta.generations());
+        meta = meta.withGenerations(gens, false);
+        persist();
+        needNewGeneration = false;
+        log.info("new generation " + Long.toHexString(gens.get(0).uuid()) + " from seq " + firstSeq
+                + (port == null ? " (writing without the peer)" : ""));
+        if (out != null && out.mode != Outbound.Mode.CATCHUP) {
+            // a fresh pair's first write: the peer, in sync, adopts the generation
+            long pos = out.takePos(firstSeq - 1, 0);
+            out.port.send(new InSync(pos, firstSeq - 1, meta.generations()));
+        }
+    }
+
+    private long sendBarrier(long seq) {
+        long pos = out.takePos(seq, 0);
+        out.port.send(new Message.Barrier(pos, seq));
+        out.lastBarrierPos = pos;
+        out.lastBarrierNanos = nanos.getAsLong();
+        return pos;
+    }
+
+    // ------------------------------------------------------------------ the receiving side
+
+    public long inWritten() {
+        return inWritten;
+    }
+
+    public long inSynced() {
+        return inSynced;
+    }
+
+    /**
+     * Applies one stream message from the peer, in order. A message that breaks the protocol throws
+     * {@link ProtocolException} before it touches the disk; the caller closes the link.
+     */
+    public synchronized void onStream(PeerPort from, Message.Stream m) throws ProtocolException, IOException {
+        try {
+            if (from != port) {
+                return;
+            }
+            if (m.pos() != inExpectedPos) {
+                throw new ProtocolException("stream position " + m.pos() + " (expected: " + inExpectedPos + ")");
+            }
+            if (role == Role.Primary) {
+                throw new ProtocolException("the peer sent a replication stream to the Primary");
+            }
+            if (failed) {
+                throw new ProtocolException("this node's disk failed: " + lastError);
+            }
+            apply(m);
+            inExpectedPos++;
+            inWritten = m.pos();
+        } finally {
+            release(m);
+        }
+    }
+
+    private void apply(Message.Stream m) throws ProtocolException, IOException {
+        try {
+            if (m instanceof Message.Write w) {
+                checkRange(w.offset(), w.data().readableBytes());
+                appendReceived(w.seq(), Journal.WRITE, w.flags(), w.offset(), w.data().readableBytes(), w.data());
+                disk.write(w.offset(), w.data().duplicate(), false);
+                syncIfFua(w.flags(), m.pos());
+            } else if (m instanceof Message.Trim t) {
+                checkRange(t.offset(), t.length());
+                appendReceived(t.seq(), Journal.TRIM, t.flags(), t.offset(), t.length(), null);
+                disk.trim(t.offset(), t.length(), false);
+                syncIfFua(t.flags(), m.pos());
+            } else if (m instanceof Message.Zeroes z) {
+                checkRange(z.offset(), z.length());
+                appendReceived(z.seq(), Journal.ZEROES, z.flags(), z.offset(), z.length(), null);
+                disk.writeZeroes(z.offset(), z.length(), (z.flags() & Message.FLAG_PUNCH) != 0, false, false);
+                syncIfFua(z.flags(), m.pos());
+            } else if (m instanceof Message.Barrier) {
+                syncReceived(m.pos());
+            } else if (m instanceof Message.SyncStart s) {
+                startTarget(s);
+            } else if (m instanceof Message.ResyncData r) {
+                checkResync(r.offset(), r.data().readableBytes());
+                disk.write(r.offset(), r.data().duplicate(), false);
+            } else if (m instanceof Message.ResyncHole h) {
+                checkResync(h.offset(), h.length());
+                disk.writeZeroes(h.offset(), h.length(), true, false, false);
+            } else if (m instanceof InSync i) {
+                finishTarget(i);
+            } else {
+                throw new ProtocolException("unexpected stream message " + m.getClass().getSimpleName());
+            }
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail("applying the peer's stream", e);
+        }
+    }
+
+    private void appendReceived(long seq, byte type, int flags, long offset, long length, ByteBuf data)
+            throws ProtocolException, IOException {
+        if (seq != journal.lastSeq() + 1) {
+            throw new ProtocolException("write seq " + seq + " (expected: " + (journal.lastSeq() + 1) + ")");
+        }
+        journal.append(seq, type, flags, offset, length, data);
+    }
+
+    private void checkRange(long offset, long length) throws ProtocolException {
+        if (offset < 0 || length < 0 || offset + length > disk.sizeBytes()) {
+            throw new ProtocolException("range " + offset + "+" + length + " outside the volume (" + disk.sizeBytes() + " bytes)");
+        }
+    }
+
+    private void checkResync(long offset, long length) throws ProtocolException {
+        if (targetKind == null || targetKind == SyncKind.journal) {
+            throw new ProtocolException("resync data outside a bitmap or full sync");
+        }
+        checkRange(offset, length);
+    }
+
+    private void syncIfFua(int flags, long pos) throws IOException {
+        if ((flags & Message.FLAG_FUA) != 0) {
+            syncReceived(pos);
+        }
+    }
+
+    /** A barrier: everything before it is applied (in order) and now made durable before anything after. */
+    private void syncReceived(long pos) throws IOException {
+        journal.sync();
+        disk.flush();
+        checkpointSeq = journal.lastSeq();
+        inSynced = pos;
+    }
+
+    private void startTarget(Message.SyncStart s) throws ProtocolException, IOException {
+        if (s.kind() == SyncKind.journal) {
+            if (s.fromSeq() != journal.lastSeq() + 1) {
+                throw new ProtocolException("journal catch-up from seq " + s.fromSeq() + " (expected: " + (journal.lastSeq() + 1) + ")");
+            }
+            diskState = diskState == DiskState.Inconsistent ? DiskState.Inconsistent : DiskState.Consistent;
+        } else {
+            if (s.nextSeq() < 1) {
+                throw new ProtocolException("sync restarting the journal at seq " + s.nextSeq());
+            }
+            // Inconsistent is durable before the first block is overwritten
+            diskState = DiskState.Inconsistent;
+            meta = meta.withDisk(DiskState.Inconsistent).withGenerations(meta.generations(), false);
+            persist();
+            journal.reset(s.nextSeq());
+            checkpointSeq = s.nextSeq() - 1;
+        }
+        targetKind = s.kind();
+        targetTotalBytes = s.totalBytes();
+        targetStartNanos = nanos.getAsLong();
+        log.info("SyncTarget: " + s.kind() + " sync from " + settings.peer() + " (" + s.totalBytes() + " bytes out of sync)");
+        sendNodeInfo();
+    }
+
+    private void finishTarget(InSync i) throws ProtocolException, IOException {
+        if (i.seq() != journal.lastSeq()) {
+            throw new ProtocolException("in sync at seq " + i.seq() + " but this node holds up to seq " + journal.lastSeq());
+        }
+        syncReceived(i.pos());
+        boolean wasSync = targetKind != null;
+        diskState = DiskState.UpToDate;
+        targetKind = null;
+        meta = meta.withGenerations(i.generations(), false).withDisk(DiskState.UpToDate);
+        persist();
+        if (wasSync) {
+            log.info("in sync with " + settings.peer() + " at seq " + i.seq() + ": disk UpToDate");
+        }
+        sendNodeInfo();
+    }
+
+    // ------------------------------------------------------------------ the link
+
+    /** The current view of this node for the peer. */
+    public synchronized NodeInfo nodeInfo() {
+        return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations());
+    }
+
+    public synchronized boolean wantsConnection() {
+        return !standAlone;
+    }
+
+    /** An authenticated connection is up and the peer's metadata is in: decide what to do. */
+    public synchronized void linkUp(PeerPort p, NodeInfo peer) throws IOException {
+        if (port != null) {
+            PeerPort old = port;
+            linkDown(old, "replaced by a new connection");
+            old.close("replaced by a new connection");
+        }
+        if (standAlone) {
+            p.close("this node is StandAlone");
+            return;
+        }
+        port = p;
+        peerInfo = peer;
+        connection = ConnectionState.Connected;
+        inExpectedPos = 1;
+        inWritten = 0;
+        inSynced = 0;
+        ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer);
+        log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")");
+        switch (o.verdict()) {
+            case REFUSED, SPLIT_BRAIN, UNRELATED -> {
+                lastError = o.verdict() + ": " + o.reason();
+                standAlone = true;
+                log.warn("going StandAlone: " + lastError + "; nothing was overwritten");
+                p.send(new Message.Refused(lastError));
+                p.close(lastError);
+                port = null;
+                peerInfo = null;
+                connection = ConnectionState.StandAlone;
+                return;
+            }
+            case BOTH_INCONSISTENT, TARGET -> {
+            }
+            case IN_SYNC -> {
+                diskState = diskState.isUsable() ? DiskState.UpToDate : diskState;
+                bitmap.clearAll();
+                meta = meta.withDisk(diskState).withSeqs(checkpointSeq, 0, journal.lastSeq());
+                persist();
+                if (role == Role.Primary) {
+                    out = new Outbound(p, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE);
+                }
+            }
+            case SOURCE -> startSource(o.forceFull());
+        }
+        sendNodeInfo();
+    }
+
+    /** The peer's cumulative acknowledgement; lock-free, called on the link's event loop. */
+    public void onAck(PeerPort from, Message.Ack ack) {
+        Outbound o = out;
+        if (o != null && o.port == from) {
+            o.acks.advance(ack.received(), ack.written(), ack.synced());
+        }
+    }
+
+    /** Messages that change the peer's view (role, disk). */
+    public synchronized void onNodeInfo(PeerPort from, NodeInfo info) {
+        if (from == port) {
+            peerInfo = info;
+        }
+    }
+
+    public synchronized void linkDown(PeerPort p, String reason) {
+        if (p != port) {
+            return;
+        }
+        if (out != null) {
+            out.acks.close();
+            closeCursor();
+            try {
+                trackPeerGap(out.peerSyncedSeq() + 1);
+            } catch (IOException e) {
+                fail("recording what the peer lacks", e);
+            }
+        }
+        port = null;
+        peerInfo = null;
+        out = null;
+        targetKind = null;
+        connection = standAlone ? ConnectionState.StandAlone : ConnectionState.Connecting;
+        if (promoteWait != null) {
+            promoteWait.complete(false, "the connection to " + settings.peer() + " was lost");
+        }
+        if (role == Role.Primary) {
+            needNewGeneration = true;
+            log.warn("lost " + settings.peer() + " (" + reason + "): writes continue on this node only (degraded)");
+        } else {
+            log.info("lost " + settings.peer() + " (" + reason + ")");
+        }
+    }
+
+    /** Marks, in the bitmap, every journal entry from {@code fromSeq} on: the peer may lack them. */
+    private void trackPeerGap(long fromSeq) throws IOException {
+        long from = Math.max(fromSeq, journal.firstSeq());
+        if (from <= journal.lastSeq()) {
+            try (Journal.Cursor cursor = journal.read(from)) {
+                for (Journal.Entry e = cursor.next(alloc); e != null; e = cursor.next(alloc)) {
+                    bitmap.mark(e.offset(), e.length());
+                    ReferenceCountUtil.release(e.data());
+                }
+            }
+        }
+        if (meta.bitmapSinceSeq() == 0) {
+            meta = meta.withSeqs(checkpointSeq, from, fromSeq - 1);
+        }
+        persist();
+    }
+
+    // ------------------------------------------------------------------ the sync source
+
+    private void startSource(boolean forceFull) throws IOException {
+        long peerSeq = peerInfo.lastSeq();
+        boolean peerUsable = peerInfo.disk().isUsable() && !peerInfo.justCreated();
+        long bitmapSince = meta.bitmapSinceSeq();
+        boolean bitmapCovers = bitmapSince > 0 && bitmapSince <= peerSeq + 1 && peerSeq <= journal.lastSeq();
+        SyncKind kind;
+        if (forceFull || peerInfo.justCreated() || peerSeq > journal.lastSeq()) {
+            kind = SyncKind.full;
+        } else if (peerUsable && journal.firstSeq() <= peerSeq + 1) {
+            kind = SyncKind.journal;
+        } else if (bitmapCovers) {
+            kind = SyncKind.bitmap;
+        } else {
+            kind = SyncKind.full;
+        }
+        Outbound.Mode mode = kind == SyncKind.journal ? Outbound.Mode.CATCHUP : Outbound.Mode.RESYNC;
+        long startSeq = kind == SyncKind.journal ? peerSeq : journal.lastSeq();
+        out = new Outbound(port, settings.maxBufferBytes(), startSeq, mode);
+        out.kind = kind;
+        out.syncFromSeq = peerSeq + 1;
+        out.syncStartNanos = nanos.getAsLong();
+        if (kind == SyncKind.journal) {
+            out.cursor = journal.read(peerSeq + 1);
+            out.syncTotalBytes = bitmap.dirtyBytes();
+        } else {
+            if (kind == SyncKind.full) {
+                bitmap.markAll();
+                meta = meta.withSeqs(checkpointSeq, 1, meta.peerSyncedSeq());
+            }
+            out.syncTotalBytes = bitmap.dirtyBytes();
+        }
+        if (diskState.isUsable()) {
+            diskState = DiskState.UpToDate;
+            meta = meta.withDisk(diskState);
+        }
+        persist();
+        long pos = out.takePos(startSeq, 0);
+        port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes));
+        log.info("SyncSource: " + kind + " sync to " + settings.peer() + " from seq " + (peerSeq + 1) + " ("
+                + out.syncTotalBytes + " bytes out of sync)");
+    }
+
+    /**
+     * Sends up to about {@code maxBytes} of sync traffic (journal entries or dirty regions).
+     *
+     * @return bytes sent, {@link #IDLE} when there is nothing to send, {@link #BLOCKED} when the window is full
+     */
+    public synchronized long pump(long maxBytes) throws IOException {
+        if (out == null || out.kind == null) {
+            return IDLE;
+        }
+        clearSyncedRegions();
+        if (out.mode == Outbound.Mode.LIVE) {
+            finishSourceIfDone();
+            return IDLE;
+        }
+        long sent = 0;
+        while (sent < maxBytes) {
+            if (!out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2) {
+                return sent == 0 ? BLOCKED : sent;
+            }
+            long n = out.mode == Outbound.Mode.CATCHUP ? sendJournalEntry() : sendRegion();
+            if (n < 0) {
+                break;
+            }
+            sent += Math.max(n, 1);
+        }
+        return sent;
+    }
+
+    private long sendJournalEntry() throws IOException {
+        Journal.Entry e = out.cursor.next(alloc);
+        if (e == null) {
+            closeCursor();
+            endSyncStream();
+            return -1;
+        }
+        long pos = out.takePos(e.seq(), e.data() == null ? 0 : e.length());
+        Message.Stream m = switch (e.type()) {
+            case Journal.WRITE -> new Message.Write(pos, e.seq(), e.offset(), e.flags(), e.data());
+            case Journal.TRIM -> new Message.Trim(pos, e.seq(), e.offset(), e.length(), e.flags());
+            default -> new Message.Zeroes(pos, e.seq(), e.offset(), e.length(), e.flags());
+        };
+        out.port.send(m);
+        return e.data() == null ? 0 : e.length();
+    }
+
+    private long sendRegion() throws IOException {
+        long region = bitmap.nextDirty(out.resyncCursor);
+        if (region < 0) {
+            endSyncStream();
+            return -1;
+        }
+        out.resyncCursor = region + 1;
+        long offset = region * bitmap.regionBytes();
+        int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
+        long pos;
+        if (isHole(offset, length)) {
+            pos = out.takePos(out.lastSeqSent, 0);
+            out.port.send(new Message.ResyncHole(pos, offset, length));
+            length = 0;
+        } else {
+            ByteBuf data = alloc.directBuffer(length);
+            try {
+                disk.read(offset, data.nioBuffer(0, length));
+                data.writerIndex(length);
+            } catch (IOException | RuntimeException e) {
+                data.release();
+                throw fail("reading region " + region + " for the resync", e);
+            }
+            pos = out.takePos(out.lastSeqSent, length);
+            out.port.send(new Message.ResyncData(pos, offset, data));
+        }
+        out.regionsInFlight.add(new long[] {pos, region});
+        if (++out.regionsSinceBarrier >= REGIONS_PER_BARRIER) {
+            out.regionsSinceBarrier = 0;
+            sendBarrier(out.lastSeqSent);
+        }
+        return length;
+    }
+
+    private boolean isHole(long offset, int length) throws IOException {
+        boolean[] hole = {false};
+        disk.blockStatus(offset, length, (extent, isHole, zero) -> {
+            hole[0] = isHole && extent >= length;
+            return false;
+        });
+        return hole[0];
+    }
+
+    /** Everything the peer lacked is in the stream: from here on writes go live; done once the peer syncs this. */
+    private void endSyncStream() {
+        sendBarrier(out.lastSeqSent);
+        long seq = journal.lastSeq();
+        long pos = out.takePos(seq, 0);
+        out.port.send(new InSync(pos, seq, meta.generations()));
+        out.inSyncPos = pos;
+        out.mode = Outbound.Mode.LIVE;
+    }
+
+    private void clearSyncedRegions() {
+        long synced = out.acks.synced();
+        while (!out.regionsInFlight.isEmpty() && out.regionsInFlight.peekFirst()[0] <= synced) {
+            bitmap.clear(out.regionsInFlight.pollFirst()[1]);
+        }
+    }
+
+    private void finishSourceIfDone() throws IOException {
+        if (out.inSyncPos == 0 || out.acks.synced() < out.inSyncPos || !out.regionsInFlight.isEmpty()) {
+            return;
+        }
+        SyncKind kind = out.kind;
+        out.kind = null;
+        bitmap.clearAll();
+        meta = meta.withSeqs(checkpointSeq, 0, out.peerSyncedSeq());
+        persist();
+        log.info(kind + " sync to " + settings.peer() + " done: in sync at seq " + out.peerSyncedSeq());
+    }
+
+    private void closeCursor() {
+        if (out != null && out.cursor != null) {
+            try {
+                out.cursor.close();
+            } catch (IOException e) {
+                log.warn("closing a journal cursor: " + e.getMessage());
+            }
+            out.cursor = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ roles
+
+    /** First step of a promotion; a connected peer must agree (the caller sends the request and waits). */
+    public synchronized PromoteWait beginPromote(boolean force) {
+        if (role == Role.Primary) {
+            return PromoteWait.done(ControlResult.done(settings.resource() + " is already Primary on " + settings.node()));
+        }
+        if (failed) {
+            return PromoteWait.done(ControlResult.refused("the disk failed: " + lastError));
+        }
+        if (peerInfo != null && peerInfo.role() == Role.Primary) {
+            return PromoteWait.done(ControlResult.refused(settings.peer() + " is Primary: demote it first"));
+        }
+        if (targetKind != null) {
+            return PromoteWait.done(ControlResult.refused("a " + targetKind + " sync from " + settings.peer()
+                    + " is running: this disk is " + diskState + " until it ends"));
+        }
+        if (diskState != DiskState.UpToDate && !force) {
+            return PromoteWait.done(ControlResult.refused("the disk is " + diskState + ", not UpToDate (--force overrides)"));
+        }
+        if (promoting) {
+            return PromoteWait.done(ControlResult.refused("a promotion is already in progress"));
+        }
+        promoting = true;
+        PromoteWait wait = new PromoteWait(++promoteId, port);
+        if (port != null) {
+            promoteWait = wait;
+            port.send(new Message.PromoteRequest(wait.id()));
+        } else {
+            wait.complete(true, "no peer connected");
+        }
+        return wait;
+    }
+
+    /** Last step of a promotion, after the peer agreed (or was not connected). */
+    public synchronized ControlResult finishPromote(PromoteWait wait) throws IOException {
+        promoting = false;
+        promoteWait = null;
+        if (!wait.granted()) {
+            return ControlResult.refused(wait.reason());
+        }
+        if (wait.port() != port && port != null) {
+            return ControlResult.refused("the connection changed during the promotion: try again");
+        }
+        if (diskState != DiskState.UpToDate) {
+            log.warn("promote --force: the disk was " + diskState + "; the operator declared it UpToDate");
+            diskState = DiskState.UpToDate;
+            meta = meta.withDisk(diskState).withGenerations(meta.generations(), false);
+            persist();
+        }
+        role = Role.Primary;
+        if (port == null) {
+            needNewGeneration = true;
+        } else if (out == null) {
+            if (peerInfo != null && peerInfo.disk().isUsable()) {
+                out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE);
+            } else {
+                startSource(true);
+            }
+        }
+        sendNodeInfo();
+        String how = port == null ? " without a peer (a new generation starts with the first write)" : "";
+        log.info("promoted to Primary" + how);
+        return ControlResult.done(settings.resource() + " is Primary on " + settings.node() + how);
+    }
+
+    public synchronized void onPromoteReply(PeerPort from, Message.PromoteReply reply) {
+        if (from == port && promoteWait != null && promoteWait.id() == reply.id()) {
+            promoteWait.complete(reply.granted(), reply.granted() ? "granted" : settings.peer() + " refused: " + reply.reason());
+        }
+    }
+
+    /** The peer asks to become Primary: agree unless this node is (or is becoming) Primary. */
+    public synchronized Message.PromoteReply onPromoteRequest(PeerPort from, Message.PromoteRequest request) {
+        if (from != port) {
+            return new Message.PromoteReply(request.id(), false, "stale connection");
+        }
+        if (role == Role.Primary || promoting) {
+            return new Message.PromoteReply(request.id(), false, settings.node() + " is " + (promoting ? "becoming " : "") + "Primary");
+        }
+        if (peerInfo != null) {
+            peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations());
+        }
+        return new Message.PromoteReply(request.id(), true, "");
+    }
+
+    /** Demotion, after the caller made sure no NBD client is connected and flushed. */
+    public synchronized ControlResult demote() {
+        if (role != Role.Primary) {
+            return ControlResult.done(settings.resource() + " is already Secondary on " + settings.node());
+        }
+        role = Role.Secondary;
+        sendNodeInfo();
+        log.info("demoted to Secondary");
+        return ControlResult.done(settings.resource() + " is Secondary on " + settings.node());
+    }
+
+    public synchronized ControlResult disconnect() {
+        standAlone = true;
+        connection = ConnectionState.StandAlone;
+        if (port != null) {
+            PeerPort p = port;
+            linkDown(p, "disconnect requested");
+            p.close("disconnect requested by the operator");
+        }
+        log.info("StandAlone (disconnect requested)");
+        return ControlResult.done(settings.resource() + " on " + settings.node() + " is StandAlone");
+    }
+
+    public synchronized ControlResult connect() {
+        if (!standAlone) {
+            return ControlResult.done(settings.resource() + " on " + settings.node() + " is already " + connection);
+        }
+        standAlone = false;
+        lastError = null;
+        connection = ConnectionState.Connecting;
+        log.info("connecting to " + settings.peer());
+        return ControlResult.done(settings.resource() + " on " + settings.node() + " is connecting to " + settings.peer());
+    }
+
+    // ------------------------------------------------------------------ housekeeping
+
+    /**
+     * Periodic work: a barrier on a quiet live stream (so the peer's synced position moves), the end
+     * of a sync, journal retention, and lazy persistence of the checkpoint.
+     */
+    public synchronized void tick() throws IOException {
+        long now = nanos.getAsLong();
+        if (out != null) {
+            if (out.mode == Outbound.Mode.LIVE && out.acks.sentPos() > out.lastBarrierPos
+                    && (now - out.lastBarrierNanos > BARRIER_INTERVAL_NANOS || out.acks.unsynced() > AckTracker.WINDOW / 2)) {
+                sendBarrier(out.lastSeqSent);
+            }
+            if (out.kind != null) {
+                clearSyncedRegions();
+                if (out.mode == Outbound.Mode.LIVE) {
+                    finishSourceIfDone();
+                }
+            }
+        }
+        long peerSynced = out != null ? out.peerSyncedSeq() : meta.peerSyncedSeq();
+        if (now - lastPersistNanos > PERSIST_INTERVAL_NANOS
+                && (meta.checkpointSeq() != checkpointSeq || meta.peerSyncedSeq() != peerSynced)) {
+            meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced);
+            persist();
+        }
+        journal.trim(keepFrom());
+    }
+
+    /** Journal entries at or after this seq are still needed: for redo after a crash, or by the connected peer. */
+    private long keepFrom() {
+        long keep = meta.checkpointSeq() + 1;
+        if (out != null) {
+            keep = Math.min(keep, Math.min(meta.peerSyncedSeq(), out.peerSyncedSeq()) + 1);
+        }
+        return keep;
+    }
+
+    /** A clean stop: everything durable, checkpoint at the end of the journal. */
+    public synchronized void shutdown() throws IOException {
+        if (!failed) {
+            journal.sync();
+            disk.flush();
+            bitmap.force();
+            checkpointSeq = journal.lastSeq();
+            long peerSynced = out != null ? out.peerSyncedSeq() : meta.peerSyncedSeq();
+            meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced);
+            persist();
+        }
+        closeCursor();
+    }
+
+    private void persist() throws IOException {
+        store.store(meta);
+        lastPersistNanos = nanos.getAsLong();
+    }
+
+    private void sendNodeInfo() {
+        if (port != null) {
+            port.send(nodeInfo());
+        }
+    }
+
+    /** A disk or journal error is sticky: the node leaves UpToDate and says so. */
+    private IOException fail(String what, Exception e) {
+        if (!failed) {
+            failed = true;
+            lastError = what + ": " + e.getMessage();
+            diskState = DiskState.Diskless;
+            log.warn("disk failure (" + lastError + "): detaching; this node serves no more I/O");
+            sendNodeInfo();
+        }
+        return e instanceof IOException io ? io : new IOException(what + ": " + e, e);
+    }
+
+    private static void release(Message.Stream m) {
+        ReferenceCountUtil.release(m);
+    }
+
+    private void applyLocal(byte type, int flags, long offset, long length, ByteBuf data) throws IOException {
+        try {
+            switch (type) {
+                case Journal.WRITE -> disk.write(offset, data, false);
+                case Journal.TRIM -> disk.trim(offset, length, false);
+                default -> disk.writeZeroes(offset, length, (flags & Message.FLAG_PUNCH) != 0, false, false);
+            }
+        } finally {
+            ReferenceCountUtil.release(data);
+        }
+    }
+
+    // ------------------------------------------------------------------ status
+
+    public Role role() {
+        return role;
+    }
+
+    /** Whether a Primary admits new NBD clients (not while it is being demoted). */
+    public boolean admitting() {
+        return admitting;
+    }
+
+    public void admit(boolean admit) {
+        admitting = admit;
+    }
+
+    /** Why an NBD client may not attach now, or null. */
+    public String refusal() {
+        if (role != Role.Primary) {
+            return "volume " + settings.resource() + " is " + role + " on this node (" + settings.node()
+                    + "); attach to the Primary";
+        }
+        return admitting ? null : "volume " + settings.resource() + " is being demoted on this node (" + settings.node() + ")";
+    }
+
+    public DiskState diskState() {
+        return diskState;
+    }
+
+    public synchronized NodeStatus status(int nbdClients, boolean serving) {
+        ReplicationState replication;
+        SyncKind kind = null;
+        Double progress = null;
+        Long eta = null;
+        long outOfSync = bitmap.dirtyBytes();
+        long now = nanos.getAsLong();
+        if (port == null) {
+            replication = ReplicationState.Off;
+        } else if (out != null && out.kind != null) {
+            replication = ReplicationState.SyncSource;
+            kind = out.kind;
+            progress = sourceProgress();
+            eta = eta(progress, now - out.syncStartNanos);
+        } else if (targetKind != null) {
+            replication = ReplicationState.SyncTarget;
+            kind = targetKind;
+            outOfSync = Math.max(0, targetTotalBytes);
+            progress = null;
+        } else {
+            replication = ReplicationState.Established;
+        }
+        NodeStatus.Peer peer = peerInfo == null
+                ? new NodeStatus.Peer(settings.peer(), Role.Unknown, DiskState.DUnknown)
+                : new NodeStatus.Peer(settings.peer(), peerInfo.role(), peerInfo.disk());
+        boolean degraded = role == Role.Primary && (out == null || out.mode == Outbound.Mode.CATCHUP);
+        return new NodeStatus(settings.resource(), settings.node(), role, diskState, connection, replication,
+                settings.protocol(), outOfSync, kind, progress, eta, peer, degraded, journal.lastSeq(),
+                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError);
+    }
+
+    private double sourceProgress() {
+        if (out.mode == Outbound.Mode.CATCHUP) {
+            long total = journal.lastSeq() - out.syncFromSeq + 1;
+            long done = out.lastSeqSent - out.syncFromSeq + 1;
+            return total <= 0 ? 1.0 : Math.max(0, Math.min(1.0, (double) done / total));
+        }
+        if (out.mode == Outbound.Mode.LIVE) {
+            return 1.0;
+        }
+        long regions = Math.max(1, (disk.sizeBytes() + bitmap.regionBytes() - 1) / bitmap.regionBytes());
+        return Math.min(1.0, (double) out.resyncCursor / regions);
+    }
+
+    private static Long eta(double progress, long elapsedNanos) {
+        if (progress <= 0.001) {
+            return null;
+        }
+        return (long) (elapsedNanos / 1e9 * (1 - progress) / progress);
+    }
+
+    /** The peer broke the replication protocol: the link is closed; nothing was written. */
+    public static final class ProtocolException extends Exception {
+        public ProtocolException(String message) {
+            super(message);
+        }
+    }
+
+    /** A request reached a node that is not Primary (the NBD layer answers EPERM). */
+    public static final class NotPrimaryException extends BlockDevice.NotPermittedException {
+        public NotPrimaryException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.replicator.daemon;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.replicator.config.Compression;
+import io.replicator.config.NetOptions;
+import io.replicator.config.NodeConfig;
+import io.replicator.config.ResourceConfig;
+import io.replicator.control.ControlServer;
+import io.replicator.core.Metadata;
+import io.replicator.core.MetadataStore;
+import io.replicator.core.ReplicaCore;
+import io.replicator.core.ReplicatedDevice;
+import io.replicator.http.HttpEndpoint;
+import io.replicator.http.Metrics;
+import io.replicator.journal.ChronicleJournal;
+import io.replicator.journal.DirtyBitmap;
+import io.replicator.journal.Journal;
+import io.replicator.link.LinkSettings;
+import io.replicator.link.PeerLink;
+import io.replicator.nbd.device.FileBlockDevice;
+import io.replicator.nbd.server.Export;
+import io.replicator.nbd.server.Log;
+import io.replicator.nbd.server.NbdServer;
+import io.replicator.nbd.server.ServerConfig;
+import io.replicator.nbd.server.TlsMode;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running node of a replicated volume: its locks, disk, journal, bitmap, metadata, the core, the
+ * NBD server (which admits clients only while Primary), the peer link, the control socket, HTTP, and
+ * two small threads: the sync pump and the maintenance tick. Started and stopped in dependency order.
+ */
+final class Daemon {
+    /** One bit of the dirty bitmap covers this much of the volume. */
+    static final int BITMAP_REGION_BYTES = 64 * 1024;
+    private static final long PUMP_CHUNK_BYTES = 4L << 20;
+
+    private final Log log;
+    private final FileLock stateLock;
+    private final FileBlockDevice disk;
+    private final Journal journal;
+    private final DirtyBitmap bitmap;
+    private final ReplicaCore core;
+    private final NbdServer nbd;
+    private final PeerLink link;
+    private final ControlServer control;
+    private final HttpEndpoint http;
+    private final ScheduledExecutorService ticker;
+    private final SyncPump pump;
+
+    private Daemon(Log log, FileLock stateLock, FileBlockDevice disk, Journal journal, DirtyBitmap bitmap, ReplicaCore core,
+            NbdServer nbd, PeerLink link, ControlServer control, HttpEndpoint http, ScheduledExecutorService ticker, SyncPump pump) {
+        this.log = log;
+        this.stateLock = stateLock;
+        this.disk = disk;
+        this.journal = journal;
+        this.bitmap = bitmap;
+        this.core = core;
+        this.nbd = nbd;
+        this.link = link;
+        this.control = control;
+        this.http = http;
+        this.ticker = ticker;
+        this.pump = pump;
+    }
+
+    static Daemon start(ResourceConfig config, String nodeName) throws Exception {
+        NodeConfig me = config.node(nodeName);
+        NodeConfig peer = config.peerOf(nodeName);
+        Log log = new Log(config.resource() + "/" + nodeName);
+        byte[] secret = config.readSecret();
+        Files.createDirectories(me.stateDir());
+        FileLock stateLock = lockStateDir(me.stateDir());
+        boolean created = !Files.exists(me.disk());
+        if (created && me.disk().getParent() != null) {
+            Files.createDirectories(me.disk().getParent());
+        }
+        FileBlockDevice disk = FileBlockDevice.create(me.disk(), config.sizeBytes());
+        MetadataStore store = new MetadataStore(me.stateDir());
+        Metadata meta = store.load();
+        if (meta == null) {
+            meta = Metadata.created(config.resource(), config.sizeBytes(), created);
+            log.info(created ? "created " + me.disk() + " (" + config.sizeBytes() + " bytes of zeroes)"
+                    : "no metadata for the existing disk " + me.disk() + ": Inconsistent until a sync or promote --force");
+        } else if (!meta.resource().equals(config.resource()) || meta.sizeBytes() != config.sizeBytes()) {
+            throw new IOException(store.file() + " belongs to resource " + meta.resource() + " of " + meta.sizeBytes()
+                    + " bytes, not " + config.resource() + " of " + config.sizeBytes());
+        }
+        Journal journal = ChronicleJournal.open(me.stateDir().resolve("journal"), config.journal().maxSizeBytes(),
+                config.journal().maxAge(), Clock.systemUTC());
+        DirtyBitmap bitmap = DirtyBitmap.open(me.stateDir().resolve("bitmap"), config.sizeBytes(), BITMAP_REGION_BYTES);
+        SecureRandom random = new SecureRandom();
+        ReplicaCore core = ReplicaCore.open(
+                new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes()),
+                disk, journal, bitmap, meta, store, new CoreLog(log), System::nanoTime, random::nextLong,
+                PooledByteBufAllocator.DEFAULT);
+        Metrics metrics = new Metrics();
+        ReplicatedDevice device = new ReplicatedDevice(core, disk, new ReplicatedDevice.LatencyRecorder() {
+            @Override
+            public void write(long nanos, int bytes) {
+                metrics.recordWrite(nanos, bytes);
+            }
+
+            @Override
+            public void flush(long nanos) {
+                metrics.recordFlush(nanos);
+            }
+        });
+        Export export = new Export(config.nbd().export(), "replicated volume " + config.resource(), device, false,
+                config.nbd().minBlockSize());
+        NbdServer nbd = new NbdServer(new ServerConfig(List.of(export), List.of(me.nbd()), TlsMode.OFF, null, 0,
+                config.nbd().ioThreads(), config.nbd().maxInflight(), ServerConfig.DEFAULT_MAX_CONNECTIONS));
+        nbd.start();
+        log.info("NBD on " + me.nbd() + " (export '" + export.name() + "'; clients are admitted while Primary)");
+        NetOptions net = config.net();
+        PeerLink link = new PeerLink(new LinkSettings(config.resource(), nodeName, peer.name(), me.replication(), peer.replication(),
+                secret, config.sizeBytes(), net.pingInterval(), net.pingTimeout(), net.connectInterval(),
+                net.compression() == Compression.lz4, serverTls(net), clientTls(net), net.maxBufferBytes()), core, log);
+        link.start();
+        DaemonControl controlApi = new DaemonControl(core, nbd, link, log);
+        ControlServer control = ControlServer.start(me.control(), controlApi);
+        HttpEndpoint http = null;
+        if (me.http() != null) {
+            http = new HttpEndpoint();
+            int port = http.start(me.http(), controlApi::status, metrics);
+            log.info("HTTP /health and /metrics on " + me.http().host() + ":" + port);
+        }
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tick"));
+        ticker.scheduleWithFixedDelay(() -> tick(core, log), 200, 200, TimeUnit.MILLISECONDS);
+        SyncPump pump = new SyncPump(core, config.sync().maxRateBytesPerSecond(), PUMP_CHUNK_BYTES, log);
+        pump.start();
+        log.info("up: Secondary, " + core.diskState() + "; control socket " + me.control());
+        return new Daemon(log, stateLock, disk, journal, bitmap, core, nbd, link, control, http, ticker, pump);
+    }
+
+    void stop() {
+        log.info("stopping: finishing NBD requests, flushing");
+        nbd.stop(Duration.ofSeconds(30));
+        pump.stop();
+        ticker.shutdownNow();
+        try {
+            link.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            core.shutdown();
+        } catch (IOException e) {
+            log.error("flushing on shutdown failed", e);
+        }
+        control.close();
+        if (http != null) {
+            http.close();
+        }
+        closeQuietly(journal);
+        closeQuietly(bitmap);
+        closeQuietly(disk);
+        try {
+            stateLock.release();
+            stateLock.channel().close();
+        } catch (IOException e) {
+            log.warn("releasing the state directory lock: " + e.getMessage());
+        }
+        log.info("stopped");
+    }
+
+    private static void tick(ReplicaCore core, Log log) {
+        try {
+            core.tick();
+        } catch (IOException | RuntimeException e) {
+            log.error("maintenance tick failed", e);
+        }
+    }
+
+    private void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing " + c + ": " + e.getMessage());
+        }
+    }
+
+    /** One daemon per state directory: a second one fails here with a clear message. */
+    private static FileLock lockStateDir(Path stateDir) throws IOException {
+        Path lockFile = stateDir.resolve("lock");
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw new IOException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException("state directory " + stateDir + " is in use by another replicator daemon (it holds "
+                    + lockFile + "); stop that daemon first");
+        }
+        return lock;
+    }
+
+    private static SslContext serverTls(NetOptions net) throws IOException {
+        if (!net.tls()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(net.tlsCert().toFile(), net.tlsKey().toFile())
+                    .trustManager(net.tlsCa().toFile()).clientAuth(ClientAuth.REQUIRE).sslProvider(SslProvider.JDK).build();
+        } catch (Exception e) {
+            throw new IOException("net.tls-cert/tls-key/tls-ca: cannot load " + net.tlsCert() + ", " + net.tlsKey() + ", "
+                    + net.tlsCa() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SslContext clientTls(NetOptions net) throws IOException {
+        if (!net.tls()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forClient().keyManager(net.tlsCert().toFile(), net.tlsKey().toFile())
+                    .trustManager(net.tlsCa().toFile()).sslProvider(SslProvider.JDK).build();
+        } catch (Exception e) {
+            throw new IOException("net.tls-cert/tls-key/tls-ca: cannot load " + net.tlsCert() + ", " + net.tlsKey() + ", "
+                    + net.tlsCa() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Thread daemonThread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** The core's events as log lines. */
+    private record CoreLog(Log log) implements ReplicaCore.EventLog {
+        @Override
+        public void info(String message) {
+            log.info(message);
+        }
+
+        @Override
+        public void warn(String message) {
+            log.warn(message);
+        }
+    }
+}

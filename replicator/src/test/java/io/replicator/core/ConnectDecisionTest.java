@@ -1,0 +1,72 @@
+package io.replicator.core;
+
+import static io.replicator.core.ConnectDecision.Verdict.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.replicator.core.ConnectDecision.Verdict;
+import io.replicator.wire.Message.NodeInfo;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** One row per rule of {@link ConnectDecision}, each checked from both sides (the verdicts must mirror). */
+class ConnectDecisionTest {
+    private static final Generation G1 = new Generation(0x1111, 1);
+    private static final Generation G2 = new Generation(0x2222, 101);
+    private static final Generation G3 = new Generation(0x3333, 101);
+    private static final Generation OTHER = new Generation(0x9999, 1);
+
+    private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens));
+    }
+
+    private static NodeInfo fresh(Role role) {
+        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of());
+    }
+
+    static Stream<Arguments> rules() {
+        Role P = Role.Primary;
+        Role S = Role.Secondary;
+        DiskState U = DiskState.UpToDate;
+        DiskState I = DiskState.Inconsistent;
+        return Stream.of(
+                Arguments.of("both Primary", node(P, U, 5, G1), node(P, U, 5, G1), REFUSED, false),
+                Arguments.of("both just created", fresh(S), fresh(S), IN_SYNC, false),
+                Arguments.of("both just created, one already Primary", fresh(P), fresh(S), IN_SYNC, false),
+                Arguments.of("neither disk usable", node(S, I, 0), node(S, I, 0), BOTH_INCONSISTENT, false),
+                Arguments.of("my disk Inconsistent", node(S, I, 50, G1), node(S, U, 100, G1), TARGET, false),
+                Arguments.of("the peer's disk Inconsistent", node(S, U, 100, G1), node(S, I, 50, G1), SOURCE, false),
+                Arguments.of("the Primary would become SyncTarget", node(P, I, 50, G1), node(S, U, 100, G1), REFUSED, false),
+                Arguments.of("the peer just created, I have data", node(S, U, 10, G1), fresh(S), SOURCE, false),
+                Arguments.of("I never wrote, no common generation", node(S, U, 0), node(S, U, 10, G1), TARGET, false),
+                Arguments.of("unrelated data", node(S, U, 10, G1), node(S, U, 10, OTHER), UNRELATED, false),
+                Arguments.of("split brain", node(S, U, 150, G2, G1), node(S, U, 130, G3, G1), SPLIT_BRAIN, false),
+                Arguments.of("I started a new generation, the peer is behind the branch",
+                        node(P, U, 150, G2, G1), node(S, U, 100, G1), SOURCE, false),
+                Arguments.of("I started a new generation, the peer holds writes past the branch (crashed Primary)",
+                        node(P, U, 150, G2, G1), node(S, U, 120, G1), SOURCE, true),
+                Arguments.of("the peer started a new generation and I crashed ahead of the branch",
+                        node(S, U, 120, G1), node(P, U, 150, G2, G1), TARGET, true),
+                Arguments.of("same generation, same seq", node(S, U, 100, G1), node(P, U, 100, G1), IN_SYNC, false),
+                Arguments.of("same generation, I am ahead", node(P, U, 120, G1), node(S, U, 100, G1), SOURCE, false),
+                Arguments.of("same generation, I am behind", node(S, U, 100, G1), node(S, U, 120, G1), TARGET, false),
+                Arguments.of("same generation, the Primary is behind", node(P, U, 100, G1), node(S, U, 120, G1), REFUSED, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rules")
+    void decides(String rule, NodeInfo mine, NodeInfo peer, Verdict expected, boolean forceFull) {
+        ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer);
+        assertEquals(expected, outcome.verdict(), outcome.reason());
+        assertEquals(forceFull, outcome.forceFull(), outcome.reason());
+        ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine);
+        assertEquals(mirror(expected), mirrored.verdict(), "seen from the peer: " + mirrored.reason());
+        assertEquals(forceFull, mirrored.forceFull(), mirrored.reason());
+    }
+
+    private static Verdict mirror(Verdict v) {
+        return v == SOURCE ? TARGET : v == TARGET ? SOURCE : v;
+    }
+}
