@@ -40,12 +40,22 @@ class ReplctlTest {
     void start() throws IOException {
         alphaSocket = dir.resolve("r0-alpha.sock");
         betaSocket = dir.resolve("r0-beta.sock"); // nothing listens there
-        config = dir.resolve("r0.yaml");
-        Files.writeString(config, "nodes:\n"
-                + "  alpha:\n    control: " + alphaSocket + "\n"
-                + "  beta:\n    control: " + betaSocket + "\n"
-                + "  " + ConfigLookup.defaultNodeName() + ":\n    control: " + alphaSocket + "\n");
+        config = writeConfig("r0.yaml", "alpha", alphaSocket, "beta", betaSocket);
         server = ControlServer.start(alphaSocket, daemon);
+    }
+
+    /** A complete pair configuration (replctl reads only the control socket, but the file must be valid). */
+    private Path writeConfig(String file, String first, Path firstSocket, String second, Path secondSocket) throws IOException {
+        Path secret = dir.resolve("r0.secret");
+        Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return Files.writeString(dir.resolve(file), "resource: r0\nsecret-file: r0.secret\nsize: 1GiB\nnodes:\n"
+                + node(first, 1, firstSocket) + node(second, 2, secondSocket));
+    }
+
+    private static String node(String name, int n, Path socket) {
+        return "  " + name + ":\n    replication: 127.0.0.1:778" + n + "\n    nbd: 127.0.0.1:1080" + n + "\n"
+                + "    disk: " + name + ".img\n    state-dir: " + name + "\n    control: " + socket + "\n";
     }
 
     @AfterEach
@@ -169,8 +179,9 @@ class ReplctlTest {
     }
 
     @Test
-    void theNodeDefaultsToThisHostsName() {
-        Run run = replctl("status", "--config", config.toString());
+    void theNodeDefaultsToThisHostsName() throws IOException {
+        Path hostConfig = writeConfig("host.yaml", ConfigLookup.defaultNodeName(), alphaSocket, "other", betaSocket);
+        Run run = replctl("status", "--config", hostConfig.toString());
         assertEquals(0, run.exit(), run.err());
     }
 
