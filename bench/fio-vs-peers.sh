@@ -18,6 +18,8 @@
 #   --variant-jar L=JAR  an extra "ours" target running another build of the server jar (e.g. one built
 #                        from an older commit: git archive COMMIT | tar -x -C DIR; mvn -o package in DIR);
 #                        serve args too: L="JAR -- ARGS"
+#   --pair [A|B|C]       also run a replicated pair on loopback (bench/pair-serve.sh, label pair-C etc.;
+#                        repeatable): the Primary serves, every write is mirrored to the peer
 #   --jar JAR            the jar of the "ours" target (default: <repo>/replicator/target/replicator.jar)
 #   --no-ours            do not run the default "ours" target (only the variants)
 #   --md FILE            write the markdown table to FILE (default: stdout, after the result lines)
@@ -45,6 +47,7 @@ jar=$repo/replicator/target/replicator.jar
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
+declare -a pairs=()
 qemu=0; nbdserver=0; ours=1; build=0; md=; raw=; ours_args=; wait_load=
 declare -a variants=() envvariants=() jarvariants=() passthru=()
 while [ $# -gt 0 ]; do
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
     --jar) jar=$(readlink -f "$2"); shift;;
     --jar=*) jar=$(readlink -f "${1#*=}");;
     --no-ours) ours=0;;
+    --pair) if [[ "${2:-}" =~ ^[ABC]$ ]]; then pairs+=("$2"); shift; else pairs+=(C); fi;;
     --md) md=$2; shift;;
     --md=*) md=${1#*=};;
     --raw) raw=$2; shift;;
@@ -117,6 +121,9 @@ for v in "${jarvariants[@]}"; do
   targets+=("$label=$(ours_cmd "$args" "" "$snap/$label.jar")")
   variants+=("$label: jar $(sha256sum "$vjar" | cut -c1-12) $(date -r "$vjar" -u +%FT%TZ)${args:+ -- $args}")
 done
+for p in "${pairs[@]}"; do
+  targets+=("pair-$p=$(printf 'cmd@r0:PAIR_PROTOCOL=%s PAIR_JAR=%q exec %q' "$p" "$snap/replicator.jar" "$repo/bench/pair-serve.sh")")
+done
 [ "$qemu" = 1 ] && targets+=(qemu=qemu-nbd)
 [ "$nbdserver" = 1 ] && targets+=(nbd-server=nbd-server)
 [ ${#targets[@]} -ge 2 ] || { echo "fio-vs-peers: nothing to compare with nbdkit" >&2; exit 2; }
@@ -132,7 +139,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "fio-vs-peers: load average before: $load_before (2 cores: above ~0.5 the numbers are suspect)" >&2
 for t in "${targets[@]}"; do echo "fio-vs-peers: target $t" >&2; done
 rc=0
-bash "$PEER_BENCH" -t 10 -r 3 -s 1G -b nbdkit "${passthru[@]}" "${targets[@]}" >"$out" || rc=$?
+bash "$PEER_BENCH" -t 10 -r 3 -s 1G -b nbdkit -W 600 "${passthru[@]}" "${targets[@]}" >"$out" || rc=$?
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "fio-vs-peers: load average after: $load_after" >&2
 [ -n "$raw" ] && cp "$out" "$raw"
@@ -156,6 +163,8 @@ for (t, w) in res:
     if t not in targets: targets.append(t)
     if w not in workloads: workloads.append(w)
 goal = {'randwrite4k': 1.2, 'randread4k': 1.2, 'randrw4k': 1.2, 'seqwrite1m': 1.0, 'seqread1m': 1.0, 'fsyncwrite4k': 1.0}
+# a replicated pair against unreplicated nbdkit (issue 3's targets)
+pair_goal = {'randwrite4k': 0.8, 'seqwrite1m': 0.8, 'randread4k': 1.0}
 
 def num(x):
     try: return float(x)
@@ -177,7 +186,7 @@ for w in workloads:
         r = res.get((t, w))
         if r is None: continue
         ratio = num(r['iops']) / num(b['iops']) if b and num(b['iops']) else None
-        g = goal.get(w)
+        g = (pair_goal if t.startswith('pair') else goal).get(w)
         mark = '' if ratio is None or g is None else (' ✔' if ratio >= g else ' ✘')
         ratio_s = 'na' if ratio is None else '%.2f× (≥%.1f)%s' % (ratio, g, mark) if g else '%.2f×' % ratio
         flush = 'na' if r['flush_p99_us'] == 'na' else '%s (%s)' % (r['flush_p99_us'], b['flush_p99_us'] if b else 'na')

@@ -309,12 +309,15 @@ public final class ReplicaCore {
 
     // ------------------------------------------------------------------ the receiving side
 
-    public long inWritten() {
-        return inWritten;
-    }
-
-    public long inSynced() {
-        return inSynced;
+    /**
+     * The cumulative acknowledgement of what this node received ({@code received}, counted by the link)
+     * and applied; lock-free. The three fields are read at different moments, so they are clamped into
+     * the order the wire requires (synced <= written <= received).
+     */
+    public Message.Ack ack(long received) {
+        long written = inWritten;
+        long synced = Math.min(inSynced, written);
+        return new Message.Ack(Math.max(received, written), written, synced);
     }
 
     /**
@@ -874,7 +877,15 @@ public final class ReplicaCore {
      * Periodic work: a barrier on a quiet live stream (so the peer's synced position moves), the end
      * of a sync, journal retention, and lazy persistence of the checkpoint.
      */
-    public synchronized void tick() throws IOException {
+    public void tick() throws IOException {
+        long keepFrom;
+        synchronized (this) {
+            keepFrom = tickLocked();
+        }
+        journal.trim(keepFrom); // deleting files may take a while: not under the lock writes need
+    }
+
+    private long tickLocked() throws IOException {
         long now = nanos.getAsLong();
         if (out != null) {
             if (out.mode == Outbound.Mode.LIVE && out.acks.sentPos() > out.lastBarrierPos
@@ -894,7 +905,7 @@ public final class ReplicaCore {
             meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced);
             persist();
         }
-        journal.trim(keepFrom());
+        return keepFrom();
     }
 
     /** Journal entries at or after this seq are still needed: for redo after a crash, or by the connected peer. */

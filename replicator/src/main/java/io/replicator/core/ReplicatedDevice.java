@@ -22,6 +22,9 @@ public final class ReplicatedDevice implements BlockDevice {
         void write(long nanos, int bytes);
 
         void flush(long nanos);
+
+        /** Bytes a write sent to the peer (0 when the peer was away). */
+        void replicated(long bytes);
     }
 
     public ReplicatedDevice(ReplicaCore core, BlockDevice local, LatencyRecorder latency) {
@@ -56,6 +59,9 @@ public final class ReplicatedDevice implements BlockDevice {
         }
         await(ticket);
         latency.write(System.nanoTime() - start, bytes);
+        if (ticket.acks() != null) {
+            latency.replicated(bytes);
+        }
     }
 
     @Override

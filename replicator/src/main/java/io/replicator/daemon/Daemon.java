@@ -49,7 +49,8 @@ import java.util.concurrent.TimeUnit;
 final class Daemon {
     /** One bit of the dirty bitmap covers this much of the volume. */
     static final int BITMAP_REGION_BYTES = 64 * 1024;
-    private static final long PUMP_CHUNK_BYTES = 4L << 20;
+    /** Sync traffic per turn of the pump: the lock application writes need is free between turns. */
+    private static final long PUMP_CHUNK_BYTES = 1L << 20;
 
     private final Log log;
     private final FileLock stateLock;
@@ -120,6 +121,11 @@ final class Daemon {
             @Override
             public void flush(long nanos) {
                 metrics.recordFlush(nanos);
+            }
+
+            @Override
+            public void replicated(long bytes) {
+                metrics.addReplicatedBytes(bytes);
             }
         });
         Export export = new Export(config.nbd().export(), "replicated volume " + config.resource(), device, false,

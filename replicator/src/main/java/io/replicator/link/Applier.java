@@ -140,6 +140,6 @@ final class Applier {
     }
 
     private void ack(ChannelPort port) {
-        port.send(new Message.Ack(port.received, core.inWritten(), core.inSynced()));
+        port.send(core.ack(port.received));
     }
 }
