@@ -76,6 +76,7 @@ public final class ReplicaCore {
     private volatile long inSynced;
     private SyncKind targetKind;
     private long targetTotalBytes;
+    private long targetDoneBytes;
     private long targetStartNanos;
     private boolean needNewGeneration;
     private long checkpointSeq;
@@ -370,9 +371,11 @@ public final class ReplicaCore {
             } else if (m instanceof Message.ResyncData r) {
                 checkResync(r.offset(), r.data().readableBytes());
                 disk.write(r.offset(), r.data().duplicate(), false);
+                targetDoneBytes += r.data().readableBytes();
             } else if (m instanceof Message.ResyncHole h) {
                 checkResync(h.offset(), h.length());
                 disk.writeZeroes(h.offset(), h.length(), true, false, false);
+                targetDoneBytes += h.length();
             } else if (m instanceof InSync i) {
                 finishTarget(i);
             } else {
@@ -439,6 +442,7 @@ public final class ReplicaCore {
         }
         targetKind = s.kind();
         targetTotalBytes = s.totalBytes();
+        targetDoneBytes = 0;
         targetStartNanos = nanos.getAsLong();
         log.info("SyncTarget: " + s.kind() + " sync from " + settings.peer() + " (" + s.totalBytes() + " bytes out of sync)");
         sendNodeInfo();
@@ -1003,7 +1007,8 @@ public final class ReplicaCore {
         SyncKind kind = null;
         Double progress = null;
         Long eta = null;
-        long outOfSync = bitmap.dirtyBytes();
+        // what the peer lacks from this node (its source view); a target reports what it still lacks
+        long outOfSync = role == Role.Primary || out != null ? bitmap.dirtyBytes() : 0;
         long now = nanos.getAsLong();
         if (port == null) {
             replication = ReplicationState.Off;
@@ -1015,8 +1020,14 @@ public final class ReplicaCore {
         } else if (targetKind != null) {
             replication = ReplicationState.SyncTarget;
             kind = targetKind;
-            outOfSync = Math.max(0, targetTotalBytes);
-            progress = null;
+            if (targetKind != SyncKind.journal && targetTotalBytes > 0) {
+                // regions the source has sent so far (a region rewritten by a live write counts once)
+                outOfSync = Math.max(0, targetTotalBytes - targetDoneBytes);
+                progress = Math.min(1.0, (double) targetDoneBytes / targetTotalBytes);
+                eta = eta(progress, now - targetStartNanos);
+            } else {
+                outOfSync = targetTotalBytes;
+            }
         } else {
             replication = ReplicationState.Established;
         }
