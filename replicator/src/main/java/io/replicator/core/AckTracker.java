@@ -19,6 +19,7 @@ public final class AckTracker {
     private static final int MASK = WINDOW - 1;
 
     private final long maxBytes;
+    private final long firstPos;
     private final long[] seqAt = new long[WINDOW];
     private final long[] bytesAt = new long[WINDOW];
     private long sentPos;
@@ -28,8 +29,14 @@ public final class AckTracker {
     private long synced;
     private boolean closed;
 
-    public AckTracker(long maxBytes) {
+    /** {@code firstPos}: the position of the first message this tracker will see sent. */
+    public AckTracker(long maxBytes, long firstPos) {
         this.maxBytes = maxBytes;
+        this.firstPos = firstPos;
+        this.sentPos = firstPos - 1;
+        this.received = firstPos - 1;
+        this.written = firstPos - 1;
+        this.synced = firstPos - 1;
     }
 
     /** Records stream message {@code pos} (the next one) carrying data up to {@code seq}. */
@@ -69,7 +76,7 @@ public final class AckTracker {
 
     /** The newest seq the peer has synced (0 before the first ack), given the seq it started from. */
     public synchronized long syncedSeq(long startSeq) {
-        return synced == 0 ? startSeq : Math.max(startSeq, seqAt[(int) (synced & MASK)]);
+        return synced < firstPos ? startSeq : Math.max(startSeq, seqAt[(int) (synced & MASK)]);
     }
 
     /** Messages sent since the peer's last sync. */
@@ -78,7 +85,7 @@ public final class AckTracker {
     }
 
     public synchronized long unwrittenBytes() {
-        return written == 0 ? bytesSent : bytesSent - bytesAt[(int) (written & MASK)];
+        return written < firstPos ? bytesSent : bytesSent - bytesAt[(int) (written & MASK)];
     }
 
     public synchronized boolean hasRoom() {

@@ -17,7 +17,7 @@ final class Outbound {
     /** The seq the peer held when this stream started: what it has synced before any ack. */
     final long startSeq;
     Mode mode;
-    long nextPos = 1;
+    long nextPos;
     long lastSeqSent;
     long lastBarrierPos;
     long lastBarrierNanos;
@@ -34,9 +34,11 @@ final class Outbound {
     /** (pos, region) of regions sent and not yet synced by the peer: their bits stay set until then. */
     final ArrayDeque<long[]> regionsInFlight = new ArrayDeque<>();
 
-    Outbound(PeerPort port, long maxBufferBytes, long startSeq, Mode mode) {
+    /** {@code firstPos}: 1 on a new connection; where an earlier stream on the same connection left off otherwise. */
+    Outbound(PeerPort port, long maxBufferBytes, long startSeq, Mode mode, long firstPos) {
         this.port = port;
-        this.acks = new AckTracker(maxBufferBytes);
+        this.acks = new AckTracker(maxBufferBytes, firstPos);
+        this.nextPos = firstPos;
         this.startSeq = startSeq;
         this.lastSeqSent = startSeq;
         this.mode = mode;

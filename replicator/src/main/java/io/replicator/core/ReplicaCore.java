@@ -72,6 +72,10 @@ public final class ReplicaCore {
     private NodeInfo peerInfo;
     private volatile Outbound out;
     private long inExpectedPos;
+    /** Where this node's next outbound stream on the current connection starts (after a demotion dropped one). */
+    private long outNextPos = 1;
+    /** The connect verdict made this node the target: a SyncStart is on its way (no promotion meanwhile). */
+    private boolean expectingSync;
     private volatile long inWritten;
     private volatile long inSynced;
     private SyncKind targetKind;
@@ -428,7 +432,7 @@ public final class ReplicaCore {
             if (s.fromSeq() != journal.lastSeq() + 1) {
                 throw new ProtocolException("journal catch-up from seq " + s.fromSeq() + " (expected: " + (journal.lastSeq() + 1) + ")");
             }
-            diskState = diskState == DiskState.Inconsistent ? DiskState.Inconsistent : DiskState.Consistent;
+            diskState = diskState.isUsable() ? DiskState.Consistent : diskState;
         } else {
             if (s.nextSeq() < 1) {
                 throw new ProtocolException("sync restarting the journal at seq " + s.nextSeq());
@@ -441,6 +445,7 @@ public final class ReplicaCore {
             checkpointSeq = s.nextSeq() - 1;
         }
         targetKind = s.kind();
+        expectingSync = false;
         targetTotalBytes = s.totalBytes();
         targetDoneBytes = 0;
         targetStartNanos = nanos.getAsLong();
@@ -492,6 +497,8 @@ public final class ReplicaCore {
         inExpectedPos = 1;
         inWritten = 0;
         inSynced = 0;
+        outNextPos = 1;
+        expectingSync = false;
         ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer);
         log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")");
         switch (o.verdict()) {
@@ -506,7 +513,14 @@ public final class ReplicaCore {
                 connection = ConnectionState.StandAlone;
                 return;
             }
-            case BOTH_INCONSISTENT, TARGET -> {
+            case BOTH_INCONSISTENT -> {
+            }
+            case TARGET -> {
+                // the peer has newer data: this disk is Outdated until the sync, and may not be promoted meanwhile
+                expectingSync = true;
+                if (diskState.isUsable()) {
+                    diskState = DiskState.Outdated;
+                }
             }
             case IN_SYNC -> {
                 diskState = diskState.isUsable() ? DiskState.UpToDate : diskState;
@@ -514,7 +528,7 @@ public final class ReplicaCore {
                 meta = meta.withDisk(diskState).withSeqs(checkpointSeq, 0, journal.lastSeq());
                 persist();
                 if (role == Role.Primary) {
-                    out = new Outbound(p, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE);
+                    out = new Outbound(p, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
                 }
             }
             case SOURCE -> startSource(o.forceFull());
@@ -554,6 +568,7 @@ public final class ReplicaCore {
         peerInfo = null;
         out = null;
         targetKind = null;
+        expectingSync = false;
         connection = standAlone ? ConnectionState.StandAlone : ConnectionState.Connecting;
         if (promoteWait != null) {
             promoteWait.complete(false, "the connection to " + settings.peer() + " was lost");
@@ -602,7 +617,7 @@ public final class ReplicaCore {
         }
         Outbound.Mode mode = kind == SyncKind.journal ? Outbound.Mode.CATCHUP : Outbound.Mode.RESYNC;
         long startSeq = kind == SyncKind.journal ? peerSeq : journal.lastSeq();
-        out = new Outbound(port, settings.maxBufferBytes(), startSeq, mode);
+        out = new Outbound(port, settings.maxBufferBytes(), startSeq, mode, outNextPos);
         out.kind = kind;
         out.syncFromSeq = peerSeq + 1;
         out.syncStartNanos = nanos.getAsLong();
@@ -768,9 +783,10 @@ public final class ReplicaCore {
         if (peerInfo != null && peerInfo.role() == Role.Primary) {
             return PromoteWait.done(ControlResult.refused(settings.peer() + " is Primary: demote it first"));
         }
-        if (targetKind != null) {
-            return PromoteWait.done(ControlResult.refused("a " + targetKind + " sync from " + settings.peer()
-                    + " is running: this disk is " + diskState + " until it ends"));
+        if (targetKind != null || expectingSync) {
+            return PromoteWait.done(ControlResult.refused("a " + (targetKind == null ? "" : targetKind + " ") + "sync from "
+                    + settings.peer() + " is " + (targetKind == null ? "starting" : "running") + ": this disk is " + diskState
+                    + " until it ends"));
         }
         if (diskState != DiskState.UpToDate && !force) {
             return PromoteWait.done(ControlResult.refused("the disk is " + diskState + ", not UpToDate (--force overrides)"));
@@ -810,7 +826,7 @@ public final class ReplicaCore {
             needNewGeneration = true;
         } else if (out == null) {
             if (peerInfo != null && peerInfo.disk().isUsable()) {
-                out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE);
+                out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
             } else {
                 startSource(true);
             }
@@ -847,6 +863,23 @@ public final class ReplicaCore {
             return ControlResult.done(settings.resource() + " is already Secondary on " + settings.node());
         }
         role = Role.Secondary;
+        if (out != null && out.kind == null) {
+            // no sync to finish: drop the live stream, so that an old send window holds back neither
+            // journal retention nor a later promotion of the peer; a new stream continues its positions
+            outNextPos = out.nextPos;
+            out.acks.close();
+            long peerSynced = out.peerSyncedSeq();
+            try {
+                if (out.acks.unsynced() > 0) {
+                    trackPeerGap(peerSynced + 1); // not flushed to the peer yet: remember what it may lack
+                }
+                meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced);
+                persist();
+            } catch (IOException e) {
+                fail("recording what the peer lacks", e);
+            }
+            out = null;
+        }
         sendNodeInfo();
         log.info("demoted to Secondary");
         return ControlResult.done(settings.resource() + " is Secondary on " + settings.node());
