@@ -1,0 +1,250 @@
+package io.replicator.sim;
+
+import io.replicator.control.NodeStatus;
+import io.replicator.core.AckTracker;
+import io.replicator.core.ConnectDecision;
+import io.replicator.core.DiskState;
+import io.replicator.core.ReplicationState;
+import io.replicator.core.Role;
+import io.replicator.wire.Message;
+import java.io.IOException;
+
+/**
+ * The safety rules of architecture.md, checked while the simulation runs. Each check names its rule:
+ * <ol>
+ *   <li>At most one Primary among connected nodes: never both Primary while both are attached to the
+ *       same connection. (Two disconnected Primaries can exist after a --force or a failover during a
+ *       partition; rule 6 covers their reconnection.)
+ *   <li>A Secondary writes its disk only from the replication stream or a resync; checked on every
+ *       mutation of a disk: client writes only while the core is Primary, stream writes only while it
+ *       is not, crash recovery (journal redo) only inside {@code ReplicaCore.open}, nothing else ever.
+ *   <li>Protocol C: when the peer's acknowledgement completes a write (level WRITTEN), the write (or a
+ *       newer one) is in both page caches. When a FLUSH or FUA completes, what it covered is on the
+ *       durable layer of the node(s) that synced it, and stays there (or newer) on every later mutation
+ *       and after every power loss (see {@link Floors} for the only legitimate exceptions: an
+ *       operator's --force, and a failover without fencing for writes the old Primary had alone).
+ *   <li>Connected, Established, both UpToDate and quiet (nothing in flight, no request pending): the two
+ *       disks are byte-identical.
+ *   <li>A node that became UpToDate by a sync holds exactly the source's data: checked at the first quiet
+ *       point after the sync (the same comparison, reported as rule 5). Also, at quiet points and after
+ *       every restart, no block is corrupt (torn inside a block, misplaced, or a mix of writes).
+ *   <li>Nothing is silently overwritten: when both nodes accepted writes while disconnected (each holds
+ *       writes the other lacks), a connection must end in SPLIT_BRAIN, UNRELATED or REFUSED (both go
+ *       StandAlone), and no replication stream may write either disk while they are split.
+ *   <li>No ByteBuf leaks: after the run, every buffer the cores, the network and the clients allocated
+ *       was released (checked by {@link Simulation} at the end).
+ * </ol>
+ */
+final class Invariants {
+    private final Simulation sim;
+    private long comparedMutations = -1;
+    /** A node became UpToDate through a sync since the last identical comparison. */
+    private boolean syncFinished;
+
+    Invariants(Simulation sim) {
+        this.sim = sim;
+    }
+
+    // ------------------------------------------------------------------ every step
+
+    void everyStep() throws IOException {
+        atMostOnePrimary();
+        if (quiet()) {
+            compareQuiet();
+        }
+    }
+
+    /** Rule 1. */
+    private void atMostOnePrimary() {
+        SimNode a = sim.nodes[0];
+        SimNode b = sim.nodes[1];
+        if (a.up() && b.up() && a.core.role() == Role.Primary && b.core.role() == Role.Primary) {
+            SimNetwork.Connection ca = attached(a);
+            if (ca != null && ca == attached(b)) {
+                sim.fail(1, "both nodes are Primary while connected to each other on " + ca);
+            }
+        }
+    }
+
+    /** The connection a node's core is attached to now, or null. */
+    SimNetwork.Connection attached(SimNode n) {
+        return n.connected() ? n.attached : null;
+    }
+
+    /** Rules 4 and 5 apply: both attached to the one open connection, nothing moving, in sync. */
+    boolean quiet() {
+        SimNetwork.Connection c = sim.net.openConnection();
+        if (c == null || sim.net.connections().size() != 1 || !c.idle()) {
+            return false;
+        }
+        for (SimNode n : sim.nodes) {
+            if (!n.up() || !n.applier.isEmpty() || !n.requests.isEmpty() || n.promotion != null || n.demotion != null
+                    || attached(n) != c) {
+                return false;
+            }
+            NodeStatus s = n.status();
+            if (s.replication() != ReplicationState.Established || s.disk() != DiskState.UpToDate) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void compareQuiet() throws IOException {
+        long mutations = sim.nodes[0].device.mutations() + sim.nodes[1].device.mutations();
+        if (mutations == comparedMutations) {
+            return;
+        }
+        comparedMutations = mutations;
+        sim.stats.quietChecks++;
+        long at = sim.nodes[0].device.firstDifference(sim.nodes[1].device);
+        if (at >= 0) {
+            int block = (int) (at / BlockData.BLOCK_BYTES);
+            sim.fail(syncFinished ? 5 : 4, "connected, Established, UpToDate and quiet, but the disks differ at byte " + at
+                    + " (block " + block + ": " + sim.nodes[0] + " holds " + Floors.describe(sim.nodes[0].device.idAt(block, false))
+                    + ", " + sim.nodes[1] + " holds " + Floors.describe(sim.nodes[1].device.idAt(block, false)) + ")");
+        }
+        for (SimNode n : sim.nodes) {
+            checkAllBlocks(n, false, "at a quiet point");
+        }
+        syncFinished = false;
+        sim.divergent[0] = false;
+        sim.divergent[1] = false;
+    }
+
+    // ------------------------------------------------------------------ disk mutations (rules 2, 3, 6)
+
+    CrashableDevice.Watcher watcher(int node) {
+        return (caller, firstBlock, ids) -> mutating(sim.nodes[node], caller, firstBlock, ids);
+    }
+
+    private void mutating(SimNode n, CrashableDevice.Caller caller, int firstBlock, long[] ids) {
+        Role role = n.core == null ? null : n.core.role();
+        switch (caller) {
+            case CLIENT -> {
+                if (role != Role.Primary) {
+                    sim.fail(2, n + " wrote a client request to its disk while " + role);
+                }
+            }
+            case STREAM -> {
+                if (role == Role.Primary) {
+                    sim.fail(2, n + " applied the peer's stream to its disk while Primary");
+                }
+                if (sim.divergent[0] && sim.divergent[1]) {
+                    sim.fail(6, "the replication stream wrote block " + firstBlock + " of " + n
+                            + " although both nodes hold writes the other lacks (split brain)");
+                }
+            }
+            case REDO -> {
+                if (n.core != null) {
+                    sim.fail(2, n + " redid journal entries outside ReplicaCore.open");
+                }
+                return; // the redo replays old entries before newer ones: checked when open returns
+            }
+            case NONE -> sim.fail(2, n + " (" + role + ") wrote block " + firstBlock
+                    + " outside a client request, the peer's stream and crash recovery");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == BlockData.CORRUPT) {
+                sim.fail(3, n + " wrote data that belongs to no write (or to another block) at block " + (firstBlock + i)
+                        + " (" + caller + ")");
+            }
+            String v = sim.floors.violation(n.index, firstBlock + i, ids[i]);
+            if (v != null) {
+                sim.fail(3, caller + " write on " + n + " breaks a durability promise: " + v);
+            }
+        }
+    }
+
+    /** Every block of a node is well formed and keeps its promises (after a restart or power loss, at quiet points). */
+    void checkAllBlocks(SimNode n, boolean durableLayer, String when) throws IOException {
+        for (int b = 0; b < n.device.blocks(); b++) {
+            long id = n.device.idAt(b, durableLayer);
+            if (id == BlockData.CORRUPT) {
+                sim.fail(5, "block " + b + " of " + n + " is corrupt " + when);
+            }
+            String v = sim.floors.violation(n.index, b, id);
+            if (v != null) {
+                sim.fail(3, n + " " + when + ": " + v);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ acknowledgements (rule 3)
+
+    /**
+     * An ack from the peer arrived at {@code n}: every request it completed is checked now (later the
+     * peer may lose power, which only unflushed data may not survive).
+     */
+    void afterAck(SimNode n, int peerEpochAtSend) throws IOException {
+        SimNode peer = sim.other(n);
+        boolean peerIntact = peer.powerEpoch == peerEpochAtSend;
+        for (ClientRequest r : n.requests) {
+            if (r.peerChecked || r.ticket.acks() == null || !r.ticket.isDone() || r.ticket.acks().isClosed()) {
+                continue;
+            }
+            r.peerChecked = true;
+            if (!peerIntact) {
+                continue;
+            }
+            if (r.kind == ClientRequest.Kind.FLUSH) {
+                for (ClientRequest w : r.covered) {
+                    if (w.ticket.acks() == r.ticket.acks()) {
+                        promise(peer, w, true, "the peer synced a flush");
+                    }
+                }
+            } else if (r.ticket.level() >= AckTracker.WRITTEN) {
+                sim.stats.ackedWritesChecked++;
+                holds(n, r, false, "its write was acknowledged WRITTEN by the peer");
+                holds(peer, r, false, "it acknowledged " + r + " WRITTEN");
+                if (r.ticket.level() == AckTracker.SYNCED) {
+                    promise(peer, r, true, "the peer synced a FUA write");
+                }
+            }
+        }
+    }
+
+    /** Write {@code w}'s blocks on {@code n} must now hold it and keep it (or newer): a durability promise. */
+    void promise(SimNode n, ClientRequest w, boolean replicated, String why) throws IOException {
+        sim.stats.promises++;
+        for (int b = w.firstBlock; b < w.firstBlock + w.blocks; b++) {
+            sim.floors.promise(n.index, b, w.writeId, w.zero(), replicated);
+        }
+        holds(n, w, true, why);
+    }
+
+    private void holds(SimNode n, ClientRequest w, boolean durableLayer, String why) throws IOException {
+        for (int b = w.firstBlock; b < w.firstBlock + w.blocks; b++) {
+            long id = n.device.idAt(b, durableLayer);
+            boolean ok = id != BlockData.CORRUPT && (id == 0
+                    ? w.zero() || sim.floors.newerZeroWrite(b, w.writeId)
+                    : w.zero() ? id > w.writeId : id >= w.writeId);
+            if (!ok) {
+                sim.fail(3, (durableLayer ? "the durable layer" : "the page cache") + " of " + n + " holds "
+                        + Floors.describe(id) + " at block " + b + " but " + why + " (" + w + ")");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connections (rule 6)
+
+    /** Called before {@code n} applies LinkUp: the verdict it will reach, checked against the model. */
+    ConnectDecision.Verdict atLinkUp(SimNode n, Message.NodeInfo peer) {
+        Message.NodeInfo mine = n.core.nodeInfo();
+        ConnectDecision.Verdict v = ConnectDecision.decide(mine, peer).verdict();
+        // a failed (Diskless) node refuses the stream whatever the verdict: the watcher still checks that
+        boolean split = sim.divergent[0] && sim.divergent[1] && mine.disk() != DiskState.Diskless && peer.disk() != DiskState.Diskless;
+        if (split && v != ConnectDecision.Verdict.SPLIT_BRAIN && v != ConnectDecision.Verdict.UNRELATED
+                && v != ConnectDecision.Verdict.REFUSED) {
+            sim.fail(6, n + " connects with verdict " + v + " although both nodes accepted writes while disconnected");
+        }
+        if (v == ConnectDecision.Verdict.SPLIT_BRAIN) {
+            sim.stats.splitBrains++;
+        }
+        return v;
+    }
+
+    void syncFinished() {
+        syncFinished = true;
+    }
+}

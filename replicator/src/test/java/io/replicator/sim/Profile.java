@@ -1,0 +1,41 @@
+package io.replicator.sim;
+
+import io.replicator.core.Protocol;
+import java.util.SplittableRandom;
+
+/**
+ * The shape of one seeded run: protocol, sizes, how faulty the world is. Drawn from the seed, so that
+ * across seeds the simulator visits small and large bitmap regions, short and long journals (short
+ * ones force bitmap and full syncs), tight and loose send windows.
+ */
+record Profile(
+        Protocol protocol,
+        int regionBytes,
+        long journalMaxEntries,
+        long maxBufferBytes,
+        double faultRate,
+        boolean ioErrors,
+        Start start) {
+
+    /** How the two nodes begin: both freshly created (zeroes, in sync), or one (or both) with no metadata. */
+    enum Start { BOTH_CREATED, ONE_INCONSISTENT, BOTH_INCONSISTENT }
+
+    static Profile draw(SplittableRandom r) {
+        int p = r.nextInt(10);
+        Protocol protocol = p < 7 ? Protocol.C : p < 9 ? Protocol.B : Protocol.A;
+        int regionBytes = BlockData.BLOCK_BYTES << r.nextInt(3);
+        long journal = 8 + r.nextInt(r.nextBoolean() ? 40 : 400);
+        long window = (64L * 1024) << r.nextInt(5);
+        double faults = 0.3 + r.nextDouble() * 1.7;
+        int s = r.nextInt(10);
+        Start start = s < 7 ? Start.BOTH_CREATED : s < 9 ? Start.ONE_INCONSISTENT : Start.BOTH_INCONSISTENT;
+        return new Profile(protocol, regionBytes, journal, window, faults, r.nextInt(4) == 0, start);
+    }
+
+    @Override
+    public String toString() {
+        return "protocol " + protocol + ", regions " + regionBytes / 1024 + " KiB, journal " + journalMaxEntries
+                + " entries, window " + maxBufferBytes / 1024 + " KiB, faults x" + String.format("%.1f", faultRate)
+                + (ioErrors ? ", I/O errors" : "") + ", start " + start;
+    }
+}
