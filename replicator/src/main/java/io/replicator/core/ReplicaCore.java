@@ -437,12 +437,15 @@ public final class ReplicaCore {
             if (s.nextSeq() < 1) {
                 throw new ProtocolException("sync restarting the journal at seq " + s.nextSeq());
             }
-            // Inconsistent is durable before the first block is overwritten
+            // Inconsistent is durable before the first block is overwritten, and so is the checkpoint at
+            // the journal's new start: a restart must not look for the entries the reset drops (the sync
+            // rewrites whatever they touched)
             diskState = DiskState.Inconsistent;
-            meta = meta.withDisk(DiskState.Inconsistent).withGenerations(meta.generations(), false);
+            checkpointSeq = s.nextSeq() - 1;
+            meta = meta.withDisk(DiskState.Inconsistent).withGenerations(meta.generations(), false)
+                    .withSeqs(checkpointSeq, meta.bitmapSinceSeq(), meta.peerSyncedSeq());
             persist();
             journal.reset(s.nextSeq());
-            checkpointSeq = s.nextSeq() - 1;
         }
         targetKind = s.kind();
         expectingSync = false;
