@@ -68,7 +68,7 @@ public final class ReplicaCore {
     private volatile DiskState diskState;
     private volatile ConnectionState connection = ConnectionState.Connecting;
     private boolean standAlone;
-    private PeerPort port;
+    private volatile PeerPort port;
     private NodeInfo peerInfo;
     private volatile Outbound out;
     private long inExpectedPos;
@@ -315,12 +315,18 @@ public final class ReplicaCore {
     // ------------------------------------------------------------------ the receiving side
 
     /**
-     * The cumulative acknowledgement of what this node received ({@code received}, counted by the link)
-     * and applied; lock-free. The three fields are read at different moments, so they are clamped into
-     * the order the wire requires (synced <= written <= received).
+     * The acknowledgement to send on {@code from} for everything received up to {@code received}:
+     * written and synced positions only if {@code from} is the connection this core applies (else 0:
+     * before the applier handles a new connection's LinkUp, the positions still count the previous
+     * connection's stream, and the peer would take them for this one's). Lock-free, for the event loop.
+     * The fields are read at different moments, so they are clamped into the order the wire requires
+     * (synced <= written <= received).
      */
-    public Message.Ack ack(long received) {
-        long written = inWritten;
+    public Message.Ack ackFor(PeerPort from, long received) {
+        if (from != port) {
+            return new Message.Ack(received, 0, 0);
+        }
+        long written = inWritten; // linkUp resets these before it publishes port
         long synced = Math.min(inSynced, written);
         return new Message.Ack(Math.max(received, written), written, synced);
     }
@@ -494,14 +500,14 @@ public final class ReplicaCore {
             p.close("this node is StandAlone");
             return;
         }
-        port = p;
-        peerInfo = peer;
-        connection = ConnectionState.Connected;
         inExpectedPos = 1;
         inWritten = 0;
         inSynced = 0;
         outNextPos = 1;
         expectingSync = false;
+        port = p;
+        peerInfo = peer;
+        connection = ConnectionState.Connected;
         ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer);
         log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")");
         switch (o.verdict()) {

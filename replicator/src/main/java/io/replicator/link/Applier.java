@@ -140,6 +140,6 @@ final class Applier {
     }
 
     private void ack(ChannelPort port) {
-        port.send(core.ack(port.received));
+        port.send(core.ackFor(port, port.received));
     }
 }

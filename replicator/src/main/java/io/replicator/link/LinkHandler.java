@@ -142,7 +142,7 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (state == State.UP && port.received > ackedReceived) {
             ackedReceived = port.received;
-            ctx.writeAndFlush(core.ack(ackedReceived));
+            ctx.writeAndFlush(core.ackFor(port, ackedReceived));
         }
         ctx.fireChannelReadComplete();
     }

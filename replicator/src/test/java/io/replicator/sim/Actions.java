@@ -280,7 +280,7 @@ final class Actions {
         }
         if (c.open && port.received > port.ackedReceived) {
             port.ackedReceived = port.received;
-            port.send(new Message.Ack(port.ackedReceived, n.core.inWritten(), n.core.inSynced()));
+            port.send(n.core.ackFor(port, port.ackedReceived));
         }
     }
 
@@ -306,7 +306,7 @@ final class Actions {
     }
 
     private void sendAck(SimNode n) {
-        n.toAck.send(new Message.Ack(n.toAck.received, n.core.inWritten(), n.core.inSynced()));
+        n.toAck.send(n.core.ackFor(n.toAck, n.toAck.received));
         n.toAck = null;
     }
 
