@@ -297,8 +297,10 @@ public final class ReplicaCore {
         needNewGeneration = false;
         log.info("new generation " + Long.toHexString(gens.get(0).uuid()) + " from seq " + firstSeq
                 + (port == null ? " (writing without the peer)" : ""));
-        if (out != null && out.mode != Outbound.Mode.CATCHUP) {
-            // a fresh pair's first write: the peer, in sync, adopts the generation
+        if (out != null && out.mode == Outbound.Mode.LIVE) {
+            // the peer holds everything sent so far (a fresh pair's first write): it adopts the generation;
+            // a SyncTarget adopts it with the InSync that ends its sync, never before (it would go UpToDate
+            // with half of the regions)
             long pos = out.takePos(firstSeq - 1, 0);
             out.port.send(new InSync(pos, firstSeq - 1, meta.generations()));
         }
