@@ -491,8 +491,13 @@ public final class ReplicaCore {
         return !standAlone;
     }
 
-    /** An authenticated connection is up and the peer's metadata is in: decide what to do. */
-    public synchronized void linkUp(PeerPort p, NodeInfo peer) throws IOException {
+    /**
+     * An authenticated connection is up: decide what to do. {@code peer} is the peer's metadata from the
+     * handshake and {@code sent} what this node sent it then; each side decides from the two, so a node
+     * whose role, disk or generations changed since (promoted, or a first write, while its LinkUp waited)
+     * closes the link instead: the peer decided from a stale view, and the next connection starts afresh.
+     */
+    public synchronized void linkUp(PeerPort p, NodeInfo peer, NodeInfo sent) throws IOException {
         if (port != null) {
             PeerPort old = port;
             linkDown(old, "replaced by a new connection");
@@ -500,6 +505,13 @@ public final class ReplicaCore {
         }
         if (standAlone) {
             p.close("this node is StandAlone");
+            return;
+        }
+        NodeInfo now = nodeInfo();
+        if (now.role() != sent.role() || now.disk() != sent.disk() || !now.generations().equals(sent.generations())) {
+            log.info("this node changed during the handshake with " + settings.peer() + " (" + sent.role() + "/" + sent.disk()
+                    + " -> " + now.role() + "/" + now.disk() + "): reconnecting");
+            p.close("this node changed during the handshake");
             return;
         }
         inExpectedPos = 1;

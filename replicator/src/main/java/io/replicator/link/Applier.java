@@ -20,8 +20,8 @@ final class Applier {
     private static final int HIGH = CAPACITY - 64;
     private static final int LOW = CAPACITY / 2;
 
-    /** A connection came up with the peer's metadata, or went down. */
-    record LinkUp(Message.NodeInfo peer) {
+    /** A connection came up with the peer's metadata (and what this node sent it), or went down. */
+    record LinkUp(Message.NodeInfo peer, Message.NodeInfo sent) {
     }
 
     record LinkDown(String reason) {
@@ -111,7 +111,7 @@ final class Applier {
                 core.onStream(port, m);
                 return true;
             } else if (what instanceof LinkUp up) {
-                core.linkUp(port, up.peer());
+                core.linkUp(port, up.peer(), up.sent());
             } else if (what instanceof LinkDown down) {
                 core.linkDown(port, down.reason());
             } else if (what instanceof Message.NodeInfo info) {

@@ -29,6 +29,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     private final byte[] nonce = Hmac.nonce();
     private State state = State.HELLO;
     private ChannelPort port;
+    /** This node's NodeInfo as sent in the handshake: the peer decides from it. */
+    private Message.NodeInfo sentInfo;
     private ScheduledFuture<?> handshakeTimeout;
     private ScheduledFuture<?> pinger;
     private long pings;
@@ -87,13 +89,14 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
                 refuse(ctx, "authentication failed: the shared secrets differ");
                 return;
             }
-            ctx.writeAndFlush(core.nodeInfo());
+            sentInfo = core.nodeInfo();
+            ctx.writeAndFlush(sentInfo);
             state = State.INFO;
         } else if (state == State.INFO && msg instanceof Message.NodeInfo info) {
             handshakeTimeout.cancel(false);
             state = State.UP;
             log.info("authenticated " + settings.peer() + " at " + port);
-            applier.submit(port, new Applier.LinkUp(info));
+            applier.submit(port, new Applier.LinkUp(info, sentInfo));
             long interval = settings.pingInterval().toMillis();
             pinger = ctx.executor().scheduleAtFixedRate(() -> ctx.writeAndFlush(new Message.Ping(++pings)),
                     interval, interval, TimeUnit.MILLISECONDS);

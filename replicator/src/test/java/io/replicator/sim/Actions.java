@@ -261,7 +261,7 @@ final class Actions {
         for (int i = 0; i < batch && deliverable(c, to); i++) {
             SimNetwork.Wire w = sim.net.take(c, to);
             if (w instanceof SimNetwork.Hello h) {
-                n.applier.addLast(new SimNode.Item(port, new SimNode.LinkUp(h.info())));
+                n.applier.addLast(new SimNode.Item(port, new SimNode.LinkUp(h.info(), c.sentInfo[to])));
             } else if (w instanceof SimNetwork.Fin f) {
                 n.applier.addLast(new SimNode.Item(port, new SimNode.LinkDown(f.reason())));
             } else if (w instanceof SimNetwork.Msg m) {
@@ -317,7 +317,7 @@ final class Actions {
             return applyStream(n, port, m);
         } else if (what instanceof SimNode.LinkUp up) {
             ConnectDecision.Verdict v = sim.invariants.atLinkUp(n, up.peer());
-            n.core.linkUp(port, up.peer());
+            n.core.linkUp(port, up.peer(), up.sent());
             n.attached = port.conn;
             if (v == ConnectDecision.Verdict.IN_SYNC) {
                 sim.divergent[0] = false;

@@ -228,12 +228,19 @@ final class Invariants {
 
     // ------------------------------------------------------------------ connections (rule 6)
 
-    /** Called before {@code n} applies LinkUp: the verdict it will reach, checked against the model. */
+    /**
+     * Called before {@code n} applies LinkUp: the verdict it will reach, checked against the model when
+     * it decides from a current view of the peer (a stale one means the peer changed during the
+     * handshake and closes the link itself; the watcher still checks that no data flows) and neither
+     * disk failed (a Diskless node refuses the stream whatever the verdict).
+     */
     ConnectDecision.Verdict atLinkUp(SimNode n, Message.NodeInfo peer) {
         Message.NodeInfo mine = n.core.nodeInfo();
         ConnectDecision.Verdict v = ConnectDecision.decide(mine, peer).verdict();
-        // a failed (Diskless) node refuses the stream whatever the verdict: the watcher still checks that
-        boolean split = sim.divergent[0] && sim.divergent[1] && mine.disk() != DiskState.Diskless && peer.disk() != DiskState.Diskless;
+        SimNode other = sim.other(n);
+        boolean current = other.up() && sameState(other.core.nodeInfo(), peer);
+        boolean split = sim.divergent[0] && sim.divergent[1] && current && mine.disk() != DiskState.Diskless
+                && peer.disk() != DiskState.Diskless;
         if (split && v != ConnectDecision.Verdict.SPLIT_BRAIN && v != ConnectDecision.Verdict.UNRELATED
                 && v != ConnectDecision.Verdict.REFUSED) {
             sim.fail(6, n + " connects with verdict " + v + " although both nodes accepted writes while disconnected");
@@ -242,6 +249,10 @@ final class Invariants {
             sim.stats.splitBrains++;
         }
         return v;
+    }
+
+    private static boolean sameState(Message.NodeInfo a, Message.NodeInfo b) {
+        return a.role() == b.role() && a.disk() == b.disk() && a.generations().equals(b.generations());
     }
 
     void syncFinished() {

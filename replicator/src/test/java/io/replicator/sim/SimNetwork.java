@@ -50,6 +50,8 @@ final class SimNetwork {
         @SuppressWarnings("unchecked")
         final ArrayDeque<Wire>[] toward = new ArrayDeque[] {new ArrayDeque<Wire>(), new ArrayDeque<Wire>()};
         final boolean[] helloSent = new boolean[2];
+        /** What each side sent in its hello (it hands it to its core with the LinkUp). */
+        final Message.NodeInfo[] sentInfo = new Message.NodeInfo[2];
         boolean open = true;
 
         Connection(int id) {
@@ -153,6 +155,7 @@ final class SimNetwork {
 
     void sendHello(Connection c, int fromSide, Message.NodeInfo info) {
         c.helloSent[fromSide] = true;
+        c.sentInfo[fromSide] = info;
         if (c.open) {
             c.toward[1 - fromSide].addLast(new Hello(info));
         }

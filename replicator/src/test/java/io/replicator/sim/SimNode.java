@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
 final class SimNode {
 
     /** What the link hands the applier besides messages (as {@code Applier.LinkUp/LinkDown}). */
-    record LinkUp(Message.NodeInfo peer) {
+    record LinkUp(Message.NodeInfo peer, Message.NodeInfo sent) {
     }
 
     record LinkDown(String reason) {
