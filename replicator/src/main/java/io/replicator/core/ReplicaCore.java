@@ -627,7 +627,10 @@ public final class ReplicaCore {
         long peerSeq = peerInfo.lastSeq();
         boolean peerUsable = peerInfo.disk().isUsable() && !peerInfo.justCreated();
         long bitmapSince = meta.bitmapSinceSeq();
-        boolean bitmapCovers = bitmapSince > 0 && bitmapSince <= peerSeq + 1 && peerSeq <= journal.lastSeq();
+        // the bitmap counts what *this* peer disk lacks: a disk sharing no generation with us (replaced,
+        // or never synced) may lack regions the bitmap was cleared of for its predecessor
+        boolean bitmapCovers = bitmapSince > 0 && bitmapSince <= peerSeq + 1 && peerSeq <= journal.lastSeq()
+                && sharesGeneration(peerInfo.generations());
         SyncKind kind;
         if (forceFull || peerInfo.justCreated() || peerSeq > journal.lastSeq()) {
             kind = SyncKind.full;
@@ -663,6 +666,17 @@ public final class ReplicaCore {
         port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes));
         log.info("SyncSource: " + kind + " sync to " + settings.peer() + " from seq " + (peerSeq + 1) + " ("
                 + out.syncTotalBytes + " bytes out of sync)");
+    }
+
+    private boolean sharesGeneration(List<Generation> peerGenerations) {
+        for (Generation mine : meta.generations()) {
+            for (Generation theirs : peerGenerations) {
+                if (mine.uuid() == theirs.uuid()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
