@@ -49,6 +49,8 @@ final class Actions {
             }
         }
         boolean alone = !n.connected();
+        long journalBefore = n.journal.lastSeq();
+        List<io.replicator.core.Generation> generationsBefore = n.stored.generations();
         ByteBuf data = null;
         if (kind == ClientRequest.Kind.WRITE) {
             data = sim.alloc.heapBuffer((int) length);
@@ -68,8 +70,9 @@ final class Actions {
             sim.event(n + ": " + kind + " #" + id + " refused: " + e.getMessage());
             return;
         } catch (IOException e) {
-            // the core got past its Primary check: the journal may hold the write (and a new generation)
-            sim.divergent[n.index] |= alone;
+            // a disk or journal error: the journal may hold the write, the metadata a new generation
+            sim.divergent[n.index] |= alone && (n.journal.lastSeq() != journalBefore
+                    || !n.stored.generations().equals(generationsBefore));
             sim.event(n + ": " + kind + " #" + id + " failed: " + e.getMessage());
             return;
         } finally {

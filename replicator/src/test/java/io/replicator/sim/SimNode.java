@@ -104,9 +104,19 @@ final class SimNode {
         incarnation++;
         CrashableDevice.Caller old = device.enter(CrashableDevice.Caller.REDO);
         try {
-            core = ReplicaCore.open(settings, device, journal, bitmap, stored, m -> stored = m, log, nanos, random, alloc);
+            core = ReplicaCore.open(settings, device, journal, bitmap, stored, m -> store(m, log), log, nanos, random, alloc);
         } finally {
             device.enter(old);
+        }
+    }
+
+    /** The metadata port: atomic, as MetadataStore's write-rename; notable changes go to the trail. */
+    private void store(Metadata m, ReplicaCore.EventLog log) {
+        Metadata old = stored;
+        stored = m;
+        if (old.disk() != m.disk() || old.bitmapSinceSeq() != m.bitmapSinceSeq() || !old.generations().equals(m.generations())) {
+            log.info("(sim) metadata stored: " + m.disk() + ", " + m.generations().size() + " generations, checkpoint "
+                    + m.checkpointSeq() + ", bitmap since " + m.bitmapSinceSeq() + ", peer synced " + m.peerSyncedSeq());
         }
     }
 
