@@ -144,7 +144,9 @@ public final class ReplicaCore {
             log.info("redid " + redone + " writes from the journal (seq " + from + " to " + journal.lastSeq() + ")");
         }
         checkpointSeq = journal.lastSeq();
-        if (meta.bitmapSinceSeq() == 0 && journal.lastSeq() > meta.peerSyncedSeq()) {
+        if (journal.lastSeq() > meta.peerSyncedSeq()) {
+            // also when the bitmap is in use: writes sent live are marked only when the link goes down,
+            // which a crash skips
             trackPeerGap(meta.peerSyncedSeq() + 1);
         }
         persist();
