@@ -263,7 +263,9 @@ final class Actions {
         int batch = 1 + sim.random.nextInt(4);
         for (int i = 0; i < batch && deliverable(c, to); i++) {
             SimNetwork.Wire w = sim.net.take(c, to);
-            if (w instanceof SimNetwork.Hello h) {
+            if (w instanceof SimNetwork.Hello h && !c.helloSent[to]) {
+                sim.event(n + ": " + c + " closed before its handshake: the peer's NodeInfo is dropped");
+            } else if (w instanceof SimNetwork.Hello h) {
                 n.applier.addLast(new SimNode.Item(port, new SimNode.LinkUp(h.info(), c.sentInfo[to])));
             } else if (w instanceof SimNetwork.Fin f) {
                 n.applier.addLast(new SimNode.Item(port, new SimNode.LinkDown(f.reason())));
@@ -287,10 +289,13 @@ final class Actions {
         }
     }
 
-    /** The head of the queue may be read: a side reads the peer's NodeInfo only after sending its own. */
+    /**
+     * The head of the queue may be read: a side reads the peer's NodeInfo only after sending its own
+     * (on a connection closed before that, it reads the NodeInfo and the end, and drops both).
+     */
     boolean deliverable(SimNetwork.Connection c, int to) {
         SimNetwork.Wire head = c.toward[to].peekFirst();
-        return head != null && (!(head instanceof SimNetwork.Hello) || c.helloSent[to]);
+        return head != null && (!(head instanceof SimNetwork.Hello) || c.helloSent[to] || !c.open);
     }
 
     /** The applier takes one item; it acknowledges when its queue runs dry or the connection changes. */
