@@ -126,6 +126,7 @@ final class Actions {
         n.requests.remove(r);
         boolean reached = r.ticket.await(); // does not block: the ticket is done
         sim.event(n + ": " + r + " completed" + (reached ? "" : " (peer gone: local only)"));
+        sim.invariants.atCompletion(n, r, reached);
         if (r.kind == ClientRequest.Kind.FLUSH) {
             for (ClientRequest w : r.covered) {
                 boolean replicated = reached && w.ticket.acks() != null && w.ticket.acks() == r.ticket.acks();
@@ -364,6 +365,15 @@ final class Actions {
             return false;
         } finally {
             n.device.enter(old);
+        }
+        if (m instanceof Message.SyncStart) {
+            // this node's data now follows the peer's: its own unflushed writes may be replaced
+            n.unflushed.clear();
+            for (ClientRequest r : n.requests) {
+                if (r.kind == ClientRequest.Kind.FLUSH) {
+                    r.covered = List.of();
+                }
+            }
         }
         if (m instanceof Message.InSync && n.core.diskState() == DiskState.UpToDate) {
             if (wasTarget) {

@@ -19,8 +19,11 @@ final class ClientRequest {
     final boolean fua;
     final ReplicaCore core;
     final Ticket ticket;
-    /** For a FLUSH: the writes this node issued before it (the ones it must make durable). */
-    final List<ClientRequest> covered;
+    /**
+     * For a FLUSH: the writes this node issued before it (the ones it must make durable), until a sync
+     * from the peer replaces this node's data (then they may be legitimately gone).
+     */
+    List<ClientRequest> covered;
     boolean localSynced;
     /** The peer's part was checked when its acknowledgement arrived. */
     boolean peerChecked;

@@ -42,6 +42,7 @@ final class CrashableDevice implements BlockDevice {
     private MemoryBlockDevice current;
     private MemoryBlockDevice durable;
     private final List<Op> pending = new ArrayList<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(BlockData.BLOCK_BYTES);
     private Caller caller = Caller.NONE;
     private int failNext;
     private long mutations;
@@ -83,10 +84,10 @@ final class CrashableDevice implements BlockDevice {
 
     /** The write held by {@code block} in the page cache ({@code durableLayer} false) or on the platter. */
     long idAt(int block, boolean durableLayer) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(BlockData.BLOCK_BYTES);
+        ByteBuffer b = readBuffer.clear();
         (durableLayer ? durable : current).read((long) block * BlockData.BLOCK_BYTES, b);
         b.flip();
-        return BlockData.idOf(b, block);
+        return BlockData.quickIdOf(b, block); // every write was checked whole on its way in
     }
 
     /** The first byte offset at which the two page caches differ, or -1. */

@@ -193,14 +193,37 @@ final class Invariants {
                         promise(peer, w, true, "the peer synced a flush");
                     }
                 }
-            } else if (r.ticket.level() >= AckTracker.WRITTEN) {
+            } else if (expectedLevel(r) >= AckTracker.WRITTEN) {
                 sim.stats.ackedWritesChecked++;
                 holds(n, r, false, "its write was acknowledged WRITTEN by the peer");
                 holds(peer, r, false, "it acknowledged " + r + " WRITTEN");
-                if (r.ticket.level() == AckTracker.SYNCED) {
+                if (expectedLevel(r) == AckTracker.SYNCED) {
                     promise(peer, r, true, "the peer synced a FUA write");
                 }
             }
+        }
+    }
+
+    /** What the protocol asks of a request before it completes (from the profile, not from the core's ticket). */
+    int expectedLevel(ClientRequest r) {
+        if (r.kind == ClientRequest.Kind.FLUSH || r.fua) {
+            return AckTracker.SYNCED;
+        }
+        return switch (sim.profile.protocol()) {
+            case A -> AckTracker.NONE;
+            case B -> AckTracker.RECEIVED;
+            case C -> AckTracker.WRITTEN;
+        };
+    }
+
+    /**
+     * A request completes: if its ticket says the peer reached the level the protocol asks, the
+     * acknowledgement that did so must have arrived (and been checked) already.
+     */
+    void atCompletion(SimNode n, ClientRequest r, boolean reached) {
+        if (reached && r.ticket.acks() != null && expectedLevel(r) >= AckTracker.WRITTEN && !r.peerChecked) {
+            sim.fail(3, n + " completed " + r + " as acknowledged by the peer, but no acknowledgement from the peer covered it"
+                    + " (ticket level " + r.ticket.level() + ", protocol " + sim.profile.protocol() + ")");
         }
     }
 

@@ -24,8 +24,8 @@ final class Simulation {
     private static final String[] NAMES = {"alpha", "beta"};
     private static final int CALM_EVERY_STEPS = 700;
     private static final int CALM_MAX_STEPS = 400;
-    private static final int HEAL_ROUNDS = 6;
-    private static final int HEAL_ROUND_STEPS = 1500;
+    private static final int HEAL_ROUNDS = 30;
+    private static final int HEAL_ROUND_STEPS = 300;
 
     /** What a run exercised, summed over seeds for the test's report. */
     static final class Stats {
@@ -83,6 +83,8 @@ final class Simulation {
     private long nowNanos = 1_000_000_000L;
     private long step;
     private boolean calm;
+    /** The final phase: the operator (not chance) issues the commands. */
+    private boolean healing;
     private long calmUntil;
     private final List<Action> enabled = new ArrayList<>();
     private final List<Double> weights = new ArrayList<>();
@@ -204,7 +206,9 @@ final class Simulation {
             offer(0.3, () -> actions.beginDemote(n));
         }
         if (!n.core.wantsConnection()) {
-            offer(calm ? 2 : 0.8, () -> actions.connectCommand(n));
+            if (!healing) {
+                offer(calm ? 2 : 0.8, () -> actions.connectCommand(n));
+            }
         } else if (!calm) {
             offer(0.08, () -> actions.disconnectCommand(n));
         }
@@ -214,6 +218,9 @@ final class Simulation {
             if (profile.ioErrors()) {
                 offer(0.03 * f, () -> actions.ioError(n));
             }
+        }
+        if (!calm && !n.core.wantsConnection() && splitBrain(n.status().lastError())) {
+            offer(0.3, () -> discardVictim(n));
         }
         if (n.core.diskState() == io.replicator.core.DiskState.Diskless) {
             offer(1, () -> actions.kill(n)); // the operator restarts a node whose disk failed
@@ -286,6 +293,7 @@ final class Simulation {
     /** Stops the faults and plays the operator until the pair is connected, in sync and quiet (liveness). */
     private void heal() throws Exception {
         calm = true;
+        healing = true;
         event("heal: no more faults; the operator repairs");
         for (int round = 0; round < HEAL_ROUNDS; round++) {
             repair();
@@ -320,12 +328,8 @@ final class Simulation {
                 continue;
             }
             String why = s.lastError() == null ? "" : s.lastError();
-            if (why.startsWith("SPLIT_BRAIN") || why.startsWith("UNRELATED")) {
-                SimNode victim = other(n).core.role() == Role.Primary ? n : nodes[random.nextInt(2)];
-                event("heal: " + why + ": replacing the disk of " + victim);
-                demoteNow(victim);
-                actions.wipe(victim);
-                actions.restart(victim);
+            if (splitBrain(why)) {
+                discardVictim(n);
             } else if (why.startsWith("REFUSED")) {
                 for (SimNode p : nodes) {
                     if (p.core.role() == Role.Primary) {
@@ -342,6 +346,24 @@ final class Simulation {
         if (!nodes[0].core.diskState().isUsable() && !nodes[1].core.diskState().isUsable()
                 && nodes[0].promotion == null && nodes[1].promotion == null) {
             actions.beginPromote(nodes[random.nextInt(2)], true);
+        }
+    }
+
+    private static boolean splitBrain(String lastError) {
+        return lastError != null && (lastError.startsWith("SPLIT_BRAIN") || lastError.startsWith("UNRELATED"));
+    }
+
+    /** The operator resolves a split brain: one node's data is given up (its disk replaced), then both connect. */
+    private void discardVictim(SimNode n) throws IOException {
+        SimNode victim = !other(n).up() || other(n).core.role() == Role.Primary ? n : nodes[random.nextInt(2)];
+        event("operator: " + n.status().lastError() + ": replacing the disk of " + victim);
+        demoteNow(victim);
+        actions.wipe(victim);
+        actions.restart(victim);
+        for (SimNode x : nodes) {
+            if (x.up() && !x.core.wantsConnection()) {
+                actions.connectCommand(x);
+            }
         }
     }
 
