@@ -88,6 +88,44 @@ public final class FuseLoopMount implements AutoCloseable {
         mountPoint = dir;
     }
 
+    /** Unmounts the filesystem (clean umount), keeping the loop device for e.g. {@code e2fsck} on {@link #device()}. */
+    public void unmount() {
+        if (mountPoint != null) {
+            ExternalTool.runOk(ExternalTool.LONG, "umount", mountPoint.toString());
+            mountPoint = null;
+        }
+    }
+
+    /**
+     * After the NBD server died under a mounted filesystem: detaches every layer without waiting for I/O
+     * that can no longer complete ({@code umount -l}, {@code losetup -d}, {@code fusermount3 -u -z}), then
+     * waits for nbdfuse to exit, killing it (ours) if it does not. Fails naming every step that failed.
+     */
+    public void detachLazily() {
+        List<String> problems = new ArrayList<>();
+        if (mountPoint != null) {
+            step(problems, "umount", "-l", mountPoint.toString());
+            mountPoint = null;
+        }
+        if (loopDevice != null) {
+            step(problems, "losetup", "-d", loopDevice); // a busy loop device is detached once released
+            loopDevice = null;
+        }
+        if (nbdfuse != null) {
+            if (nbdfuse.isAlive()) {
+                step(problems, "fusermount3", "-u", "-z", fuseDir.toString());
+            }
+            if (!waitForExit(nbdfuse, Duration.ofSeconds(15))) {
+                nbdfuse.destroyForcibly();
+                waitForExit(nbdfuse, Duration.ofSeconds(5));
+            }
+            nbdfuse = null;
+        }
+        if (!problems.isEmpty()) {
+            fail("lazy detach of " + fuseDir + " failed: " + String.join("; ", problems) + "\n" + log());
+        }
+    }
+
     @Override
     public void close() {
         List<String> problems = new ArrayList<>();
