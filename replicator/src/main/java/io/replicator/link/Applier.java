@@ -30,6 +30,9 @@ final class Applier {
     private record Item(ChannelPort port, Object what) {
     }
 
+    /** Wakes the loop to see that it must stop. */
+    private static final Object STOP = new Object();
+
     private final ReplicaCore core;
     private final Log log;
     private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(CAPACITY);
@@ -62,10 +65,18 @@ final class Applier {
         }
     }
 
+    /**
+     * Stops the loop after the item it is applying. Woken by an item, not interrupted: an interrupt
+     * during file I/O closes the FileChannel (ClosedByInterruptException) and fails the disk.
+     */
     void stop() throws InterruptedException {
         running = false;
-        thread.interrupt();
+        queue.offer(new Item(null, STOP));
         thread.join(10_000);
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(10_000);
+        }
         for (Item item = queue.poll(); item != null; item = queue.poll()) {
             ReferenceCountUtil.release(item.what());
         }
@@ -78,6 +89,9 @@ final class Applier {
             try {
                 item = toAck == null ? queue.poll(1, TimeUnit.SECONDS) : queue.poll();
             } catch (InterruptedException e) {
+                break;
+            }
+            if (item != null && item.what() == STOP) {
                 break;
             }
             if (item == null) {
