@@ -862,7 +862,9 @@ public final class ReplicaCore {
         }
         role = Role.Primary;
         if (port == null) {
-            needNewGeneration = true;
+            // now, not at the first write: a crashed Primary that returns with writes this node never got
+            // must find a newer generation here, or it would be the SyncSource of a Primary (refused)
+            newGeneration();
         } else if (out == null) {
             if (peerInfo != null && peerInfo.disk().isUsable()) {
                 out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
@@ -871,7 +873,7 @@ public final class ReplicaCore {
             }
         }
         sendNodeInfo();
-        String how = port == null ? " without a peer (a new generation starts with the first write)" : "";
+        String how = port == null ? " without a peer (in a new generation)" : "";
         log.info("promoted to Primary" + how);
         return ControlResult.done(settings.resource() + " is Primary on " + settings.node() + how);
     }
