@@ -10,31 +10,38 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * A cursor over one generation of a {@link ChronicleJournal}: a Chronicle tailer plus the seq it expects
- * next, so that a gap (entries trimmed under it) or a damaged entry is an error, never a silent skip. Reads
- * hold the journal's mapping lock (shared), so a reset or close cannot unmap the file mid-copy.
+ * A cursor over one generation of a {@link ChronicleJournal}: a Chronicle tailer in one segment plus the seq
+ * it expects next, so that a gap (entries trimmed under it) or a damaged entry is an error, never a silent
+ * skip. At the end of a segment that has a successor it moves on to it. Reads hold the journal's mapping
+ * lock (shared), so a reset or close cannot unmap the file mid-copy; retention keeps the file the cursor is
+ * in and every later one, so no other close can either.
  */
 final class ChronicleCursor implements Journal.Cursor {
 
     private final ChronicleJournal journal;
     private final QueueGeneration generation;
-    private final ExcerptTailer tailer;
     private final EntryCodec codec = new EntryCodec();
+    private Segment segment;
+    private ExcerptTailer tailer;
     private long nextSeq;
-    /** The cycle this cursor is in; retention keeps it. Only grows; read by trim on another thread. */
-    private volatile int cycle;
+    /**
+     * The {@link CycleSpan#position()} of the file this cursor is in; retention keeps it and later ones. Only
+     * grows, and only once the tailer has left the earlier file; read by trim on another thread.
+     */
+    private volatile long position;
     private boolean closed;
 
-    ChronicleCursor(ChronicleJournal journal, QueueGeneration generation, ExcerptTailer tailer, long nextSeq, int cycle) {
+    ChronicleCursor(ChronicleJournal journal, QueueGeneration generation, QueueGeneration.Start start, long nextSeq) {
         this.journal = journal;
         this.generation = generation;
-        this.tailer = tailer;
+        this.segment = start.segment();
+        this.tailer = start.tailer();
+        this.position = start.position();
         this.nextSeq = nextSeq;
-        this.cycle = cycle;
     }
 
-    int cycle() {
-        return cycle;
+    long position() {
+        return position;
     }
 
     boolean reads(QueueGeneration g) {
@@ -57,7 +64,8 @@ final class ChronicleCursor implements Journal.Cursor {
                 throw new IOException("journal " + journal.dir() + ": entry seq " + nextSeq
                         + " was trimmed before this cursor read it (first: " + journal.firstSeq() + ")");
             }
-            return read(alloc);
+            Journal.Entry e = read(alloc);
+            return e == null && moveOn() ? read(alloc) : e;
         } catch (RuntimeException | InternalError e) {
             throw new IOException("journal " + journal.dir() + ": reading seq " + nextSeq + " failed", e);
         } finally {
@@ -66,6 +74,9 @@ final class ChronicleCursor implements Journal.Cursor {
     }
 
     private Journal.Entry read(ByteBufAllocator alloc) throws IOException {
+        if (tailer == null && !startInSegment()) {
+            return null;
+        }
         try (DocumentContext dc = tailer.readingDocument()) {
             if (!dc.isPresent()) {
                 return null;
@@ -95,9 +106,47 @@ final class ChronicleCursor implements Journal.Cursor {
                 throw damaged("checksum mismatch (written but not synced before a power loss, or damaged)");
             }
             nextSeq++;
-            cycle = QueueGeneration.ROLL_CYCLE.toCycle(dc.index());
+            position = CycleSpan.position(segment.number, Segment.ROLL_CYCLE.toCycle(dc.index()));
             return new Journal.Entry(h.seq(), h.type(), h.flags(), h.offset(), h.length(), data);
         }
+    }
+
+    /** Positions the tailer at the first entry of a segment that had none when the cursor started. */
+    private boolean startInSegment() throws IOException {
+        long first = segment.firstIndex;
+        if (first < 0) {
+            return false;
+        }
+        ExcerptTailer started = QueueGeneration.tailer(segment);
+        if (!started.moveToIndex(first)) {
+            started.close();
+            throw new IOException("journal " + journal.dir() + ": entry seq " + segment.firstSeq + " is missing from " + segment);
+        }
+        tailer = started;
+        return true;
+    }
+
+    /**
+     * Goes on to the next segment if this one has ended before {@code nextSeq}. The seq check matters: an
+     * entry of this segment that the tailer did not see yet is older than the next segment's first.
+     */
+    private boolean moveOn() throws IOException {
+        Segment next = segment.next;
+        if (next == null || nextSeq < next.firstSeq) {
+            return false;
+        }
+        ExcerptTailer moved = QueueGeneration.tailer(next);
+        if (!moved.moveToIndex(next.firstIndex)) {
+            moved.close();
+            throw new IOException("journal " + journal.dir() + ": entry seq " + next.firstSeq + " is missing from " + next);
+        }
+        if (tailer != null) {
+            tailer.close();
+        }
+        tailer = moved;
+        segment = next;
+        position = CycleSpan.position(next.number, Segment.ROLL_CYCLE.toCycle(next.firstIndex));
+        return true;
     }
 
     private static ByteBuf copyData(Bytes<?> bytes, int length, ByteBufAllocator alloc) {
@@ -135,7 +184,7 @@ final class ChronicleCursor implements Journal.Cursor {
         Lock lock = journal.mappingLock();
         lock.lock();
         try {
-            if (!generation.isClosed()) {
+            if (!generation.isClosed() && tailer != null) {
                 tailer.close();
             }
         } finally {

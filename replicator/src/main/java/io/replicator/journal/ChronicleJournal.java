@@ -17,22 +17,30 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The journal on disk: a Chronicle Queue (memory-mapped, five-minute cycle files) in a generation
- * directory under {@code dir}, plus {@code journal.meta} naming the generation and the seq it starts at.
- * An append reaches the page cache; {@link #sync()} makes it durable. Retention deletes whole cycle files.
+ * The journal on disk: segments of Chronicle Queue (memory-mapped, five-minute cycle files), each in its own
+ * directory {@code gen-G/seg-N}, plus {@code journal.meta} naming the generation and the seq it starts at.
+ * Appends move to a new segment when the current file reaches the segment size ({@link #segmentBytesFor}),
+ * so files stay small however fast the writes; seqs continue across segments. An append reaches the page
+ * cache; {@link #sync()} makes it durable. Retention deletes whole files, and whole segments once empty.
  *
- * <p>Locks: {@code lock} serialises appends, reset, trim and cursor creation; {@code syncLock} serialises
- * syncs (so a sync never returns while an earlier one is still flushing files it took); the mapping lock is
- * shared by cursor reads and taken exclusively by reset and close, which unmap files. Order: syncLock, lock,
- * mapping lock. The first I/O error is sticky.
+ * <p>Locks: {@code lock} serialises appends, reset, cursor creation and the bookkeeping part of trim (which
+ * files go: no I/O); {@code syncLock} serialises syncs (so a sync never returns while an earlier one is still
+ * flushing files it took); the mapping lock is shared by cursor reads and by trim while it closes segments
+ * and deletes files, and taken exclusively by reset and close, which close the whole generation. Order:
+ * syncLock, lock, mapping lock. The first I/O error is sticky.
  */
 public final class ChronicleJournal implements Journal {
 
     private static final Log LOG = new Log("journal");
+    /** Segments are an eighth of the size bound, within these limits; see {@link #segmentBytesFor}. */
+    static final int SEGMENTS_PER_MAX_SIZE = 8;
+    static final long MIN_SEGMENT_BYTES = 4L << 20;
+    static final long MAX_SEGMENT_BYTES = 128L << 20;
 
     private final Path dir;
     private final long maxSizeBytes;
     private final long maxAgeMillis;
+    private final long segmentBytes;
     private final Clock clock;
     private final FileChannel lockChannel;
     private final ReentrantLock lock = new ReentrantLock();
@@ -46,11 +54,12 @@ public final class ChronicleJournal implements Journal {
     private volatile IOException failure;
     private volatile boolean closed;
 
-    private ChronicleJournal(Path dir, long maxSizeBytes, Duration maxAge, Clock clock, FileChannel lockChannel,
-            JournalMeta meta, QueueGeneration generation) {
+    private ChronicleJournal(Path dir, long maxSizeBytes, Duration maxAge, long segmentBytes, Clock clock,
+            FileChannel lockChannel, JournalMeta meta, QueueGeneration generation) {
         this.dir = dir;
         this.maxSizeBytes = maxSizeBytes;
         this.maxAgeMillis = maxAge.toMillis();
+        this.segmentBytes = segmentBytes;
         this.clock = clock;
         this.lockChannel = lockChannel;
         this.meta = meta;
@@ -64,13 +73,41 @@ public final class ChronicleJournal implements Journal {
      * first and last seq (also after a kill -9 of the writer: Chronicle ignores the unfinished last entry and
      * the next append overwrites it). One process at a time: a second open fails.
      *
-     * @param maxSizeBytes retention: older files go while the journal is larger than this
+     * @param maxSizeBytes retention: older files go while the journal is larger than this; it stays within
+     *                     this plus one segment ({@link #segmentBytesFor}) unless keep-from or a cursor holds more
      * @param maxAge       retention: files whose entries are all older than this go
      * @param clock        decides the cycle files (and so the age of entries)
      */
     public static ChronicleJournal open(Path dir, long maxSizeBytes, Duration maxAge, Clock clock) throws IOException {
         if (maxSizeBytes <= 0) {
             throw new IllegalArgumentException("maxSizeBytes: " + maxSizeBytes + " (expected: > 0)");
+        }
+        return open(dir, maxSizeBytes, maxAge, clock, segmentBytesFor(maxSizeBytes));
+    }
+
+    /**
+     * The segment size for a size bound: an eighth of it, at least 4 MiB and at most 128 MiB. An eighth,
+     * because retention deletes whole files and never the newest, which grows to a segment: the journal then
+     * overshoots its bound by at most an eighth, with about nine segments (open queues) at a time. At least
+     * 4 MiB, because each roll costs a queue directory and a cycle file (milliseconds of work on the spare
+     * thread, see {@link SpareSegment}) and Chronicle's per-file header and index (some 30 KiB) should stay a
+     * small fraction; the configured minimum bound (64 MiB) gives 8 MiB anyway, 60 rolls a second at
+     * 500 MB/s. At most 128 MiB, because a file of that plus the largest entry (32 MiB) stays within
+     * Chronicle's first mapped block ({@link Segment#BLOCK_BYTES}, so the appender never waits for a new
+     * mapping), and a large journal still frees space in steps of 128 MiB rather than gigabytes.
+     */
+    static long segmentBytesFor(long maxSizeBytes) {
+        return Math.max(MIN_SEGMENT_BYTES, Math.min(MAX_SEGMENT_BYTES, maxSizeBytes / SEGMENTS_PER_MAX_SIZE));
+    }
+
+    /** As {@link #open(Path, long, Duration, Clock)} with a given segment size (tests use small ones). */
+    static ChronicleJournal open(Path dir, long maxSizeBytes, Duration maxAge, Clock clock, long segmentBytes)
+            throws IOException {
+        if (maxSizeBytes <= 0) {
+            throw new IllegalArgumentException("maxSizeBytes: " + maxSizeBytes + " (expected: > 0)");
+        }
+        if (segmentBytes <= 0) {
+            throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: > 0)");
         }
         if (maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException("maxAge: " + maxAge + " (expected: > 0)");
@@ -80,10 +117,12 @@ public final class ChronicleJournal implements Journal {
         try {
             JournalMeta meta = JournalDirectory.loadOrCreateMeta(dir);
             JournalDirectory.deleteStaleGenerations(dir, meta);
-            QueueGeneration generation = openGeneration(dir, meta, clock);
-            ChronicleJournal journal = new ChronicleJournal(dir, maxSizeBytes, maxAge, clock, lockChannel, meta, generation);
+            QueueGeneration generation = openGeneration(dir, meta, clock, segmentBytes);
+            ChronicleJournal journal = new ChronicleJournal(dir, maxSizeBytes, maxAge, segmentBytes, clock, lockChannel,
+                    meta, generation);
             LOG.info("journal " + dir + " open: seq " + journal.firstSeq + ".." + journal.lastSeq + ", "
-                    + generation.spans().size() + " cycle files, " + generation.sizeBytes() + " bytes");
+                    + generation.segmentCount() + " segments of up to " + segmentBytes + " bytes, "
+                    + generation.spans().size() + " files, " + generation.sizeBytes() + " bytes");
             return journal;
         } catch (IOException | RuntimeException | Error e) {
             lockChannel.close();
@@ -125,7 +164,7 @@ public final class ChronicleJournal implements Journal {
             JournalChecks.checkAppend(lastSeq, seq, type, offset, length, data);
             try {
                 generation.append(seq, type, flags, offset, length, data);
-            } catch (RuntimeException | Error e) {
+            } catch (IOException | RuntimeException | Error e) {
                 throw fail("append of seq " + seq, e);
             }
             lastSeq = seq;
@@ -149,7 +188,7 @@ public final class ChronicleJournal implements Journal {
                     next.store(dir); // the commit point: a crash before it keeps the old generation
                     meta = next;
                     JournalDirectory.deleteTree(old.dir);
-                    generation = openGeneration(dir, next, clock);
+                    generation = openGeneration(dir, next, clock, segmentBytes);
                 } catch (IOException | RuntimeException | Error e) {
                     throw fail("reset to seq " + nextSeq, e);
                 }
@@ -166,9 +205,9 @@ public final class ChronicleJournal implements Journal {
     }
 
     /**
-     * Flushes every cycle file appended to since the last sync with fsync, and the directory if a file was
-     * created. Not {@code appender.sync()}: that msyncs only the appender's current mapped block, which
-     * misses a file the appender has rolled away from and earlier blocks of the same file.
+     * Flushes every file appended to since the last sync with fsync, and every directory in which a file or
+     * segment was created. Not {@code appender.sync()}: that msyncs only the appender's current mapped block,
+     * which misses a file (or segment) the appender has rolled away from and earlier blocks of the same file.
      */
     @Override
     public void sync() throws IOException {
@@ -195,15 +234,15 @@ public final class ChronicleJournal implements Journal {
                     throw fail("sync of " + file, e);
                 }
             }
-            if (unsynced.directory()) {
+            for (Path directory : unsynced.directories()) {
                 try {
-                    JournalMeta.syncDirectory(synced.dir);
+                    JournalMeta.syncDirectory(directory);
                 } catch (NoSuchFileException e) {
-                    if (stillRetained(synced, synced.dir)) {
-                        throw fail("sync of " + synced.dir, e);
+                    if (stillRetained(synced, directory)) {
+                        throw fail("sync of " + directory, e);
                     }
                 } catch (IOException e) {
-                    throw fail("sync of " + synced.dir, e);
+                    throw fail("sync of " + directory, e);
                 }
             }
         } finally {
@@ -215,7 +254,7 @@ public final class ChronicleJournal implements Journal {
     private boolean stillRetained(QueueGeneration synced, Path path) {
         lock.lock();
         try {
-            return generation == synced && !closed && (path.equals(synced.dir) || synced.retains(path));
+            return generation == synced && !closed && synced.retains(path);
         } finally {
             lock.unlock();
         }
@@ -228,8 +267,7 @@ public final class ChronicleJournal implements Journal {
             checkUsable();
             JournalChecks.checkReadFrom(fromSeq, firstSeq, lastSeq);
             try {
-                ChronicleCursor cursor = new ChronicleCursor(this, generation, generation.tailerAt(fromSeq), fromSeq,
-                        generation.cycleOf(fromSeq));
+                ChronicleCursor cursor = new ChronicleCursor(this, generation, generation.startAt(fromSeq), fromSeq);
                 cursors.add(cursor);
                 return cursor;
             } catch (RuntimeException | Error e) {
@@ -248,30 +286,24 @@ public final class ChronicleJournal implements Journal {
         try {
             checkUsable();
             trimmed = generation;
-            int firstCycleRead = cursors.stream().filter(c -> c.reads(trimmed)).mapToInt(ChronicleCursor::cycle)
-                    .min().orElse(Integer.MAX_VALUE);
+            long firstPositionRead = cursors.stream().filter(c -> c.reads(trimmed)).mapToLong(ChronicleCursor::position)
+                    .min().orElse(Long.MAX_VALUE);
             int drop = Retention.spansToDrop(trimmed.spans(), keepFromSeq, maxSizeBytes, maxAgeMillis, clock.millis(),
-                    QueueGeneration.ROLL_CYCLE.lengthInMillis(), firstCycleRead);
+                    Segment.ROLL_CYCLE.lengthInMillis(), firstPositionRead);
             detached = trimmed.detachOldest(drop);
             firstSeq = trimmed.firstSeq();
         } finally {
             lock.unlock();
         }
-        if (detached.files().isEmpty()) {
+        if (detached.entries() == 0) {
             return 0;
         }
-        // Unlink outside the append lock (freeing a large file can take milliseconds). A file Chronicle still
-        // maps stays readable until unmapped; Linux frees it then.
+        // Close and unlink outside the append lock: closing a queue and freeing a large file take milliseconds.
         mapping.readLock().lock();
         try {
-            if (!trimmed.isClosed()) {
-                for (Path file : detached.files()) {
-                    Files.deleteIfExists(file);
-                }
-                trimmed.refreshListing();
-            }
+            trimmed.release(detached);
         } catch (IOException | RuntimeException e) {
-            throw fail("retention (deleting " + detached.files() + ")", e);
+            throw fail("retention (deleting " + detached.segments() + " and " + detached.files() + ")", e);
         } finally {
             mapping.readLock().unlock();
         }
@@ -330,11 +362,12 @@ public final class ChronicleJournal implements Journal {
         return e;
     }
 
-    private static QueueGeneration openGeneration(Path dir, JournalMeta meta, Clock clock) throws IOException {
+    private static QueueGeneration openGeneration(Path dir, JournalMeta meta, Clock clock, long segmentBytes)
+            throws IOException {
         Path queueDir = meta.queueDir(dir);
         boolean created = !Files.exists(queueDir);
         try {
-            QueueGeneration generation = QueueGeneration.open(queueDir, meta.nextSeq(), clock);
+            QueueGeneration generation = QueueGeneration.open(queueDir, meta.nextSeq(), clock, segmentBytes);
             if (created) {
                 JournalMeta.syncDirectory(dir);
             }

@@ -19,7 +19,11 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  *
  * <p>A touched page is a page on disk: touching past where a cycle file ends wastes space that retention
  * does not see (Chronicle does not shrink a file it rolls away from). So the distance ahead follows the
- * append rate, and touching stops shortly before the cycle's end time.
+ * append rate, touching stops shortly before the cycle's end time, and never goes past the segment size
+ * (where the appender moves to the next segment).
+ *
+ * <p>One per segment that takes (or is about to take) appends: its thread only ever touches that segment's
+ * queue, which therefore stays open until {@link #close()} has returned.
  */
 final class Pretoucher implements AutoCloseable {
 
@@ -36,6 +40,7 @@ final class Pretoucher implements AutoCloseable {
     private final SingleChronicleQueue queue;
     private final Clock clock;
     private final long cycleMillis;
+    private final long limitBytes;
     private final Thread thread;
     private volatile boolean running = true;
     // Published by the appender; read here. A torn pair only touches the wrong pages, which is harmless.
@@ -50,10 +55,12 @@ final class Pretoucher implements AutoCloseable {
     private long touchedTo;
     private long lastPosition;
 
-    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, String name) {
+    /** @param limitBytes no page at or past this file offset is touched */
+    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, long limitBytes, String name) {
         this.queue = queue;
         this.clock = clock;
         this.cycleMillis = cycleMillis;
+        this.limitBytes = limitBytes;
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -107,7 +114,7 @@ final class Pretoucher implements AutoCloseable {
         if (clock.millis() >= (current + 1L) * cycleMillis - QUIET_BEFORE_ROLL_MILLIS) {
             return;
         }
-        long to = pos + ahead;
+        long to = Math.min(pos + ahead, limitBytes);
         for (long page = Math.max(touchedTo, (pos + PAGE_BYTES - 1) & -PAGE_BYTES); page < to && running; page += PAGE_BYTES) {
             bytes.compareAndSwapLong(page, 0L, 0L);
             touchedTo = page + PAGE_BYTES;
@@ -126,6 +133,12 @@ final class Pretoucher implements AutoCloseable {
         heldCycle = Integer.MIN_VALUE;
     }
 
+    /** Asks the thread to stop (the appender has moved to another segment) without waiting for it. */
+    void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+    }
+
     /**
      * Stops the thread and drops its store reference; must return before the queue closes, since the thread
      * writes through the queue's mapping. A touch pass is bounded (at most 64 MiB of pages), so the wait is
@@ -133,8 +146,7 @@ final class Pretoucher implements AutoCloseable {
      */
     @Override
     public void close() {
-        running = false;
-        LockSupport.unpark(thread);
+        stop();
         boolean interrupted = false;
         long deadline = System.nanoTime() + STOP_TIMEOUT_NANOS;
         while (thread.isAlive() && System.nanoTime() - deadline < 0) {

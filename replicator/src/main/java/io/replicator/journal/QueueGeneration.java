@@ -3,11 +3,9 @@ package io.replicator.journal;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,85 +14,78 @@ import java.util.TreeSet;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * One generation of the journal: the Chronicle queue in {@code gen-N}, made anew by each reset. Knows which
- * cycle file holds which seqs (a list of {@link CycleSpan}, oldest first), appends, positions tailers, and
- * tracks the files to sync. Not thread-safe: {@link ChronicleJournal} calls it under its lock. Chronicle's
+ * One generation of the journal: the {@link Segment}s in {@code gen-N}, made anew by each reset. Knows which
+ * file holds which seqs (a list of {@link CycleSpan} across segments, oldest first), appends (moving to the
+ * next segment once the current file has reached the segment size), positions tailers, and tracks what to
+ * sync. Not thread-safe: {@link ChronicleJournal} calls it under its lock, except {@link #release}. Chronicle's
  * runtime exceptions pass through; the journal wraps them.
  */
 final class QueueGeneration implements AutoCloseable {
 
-    /**
-     * Five-minute cycle files: short enough that size and age retention free space in small steps (a file
-     * is deleted whole, and the newest is never deleted), with room for 2^30 entries per cycle, i.e. 3.5
-     * million appends a second sustained, well above what an NBD write path reaches. MINUTELY (2^26 per
-     * minute, 1.1 M/s) leaves less headroom; the FAST_ cycles (2^32) are hourly or longer; the TEST_ cycles
-     * are for tests.
-     */
-    static final RollCycles ROLL_CYCLE = RollCycles.FIVE_MINUTELY;
-    /**
-     * Chronicle maps a file in blocks of this size and refuses a document larger than a quarter of it; 256 MiB
-     * admits a WRITE of {@link Journal#MAX_DATA_BYTES} (32 MiB). Address space only: the file stays sparse.
-     */
-    static final long BLOCK_BYTES = 256L << 20;
-    private static final DateTimeFormatter FILE_NAMES =
-            DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
+    private static final RollCycle CYCLES = Segment.ROLL_CYCLE;
 
-    /** Files appended to since the last sync, and whether a file was created (the directory needs a sync). */
-    record Unsynced(List<Path> files, boolean directory) {
+    /** Files appended to and directories changed since the last sync. */
+    record Unsynced(List<Path> files, List<Path> directories) {
     }
 
-    /** Entries dropped by retention and the files that held them. */
-    record Detached(long entries, List<Path> files) {
+    /**
+     * What retention took out: the entries dropped; files of kept segments to delete; whole segments to close
+     * and delete; and the oldest kept segment with the cycle of its first kept file (older files of it go).
+     */
+    record Detached(long entries, List<Path> files, List<Segment> segments, Segment oldestKept, int firstKeptCycle) {
+        static final Detached NONE = new Detached(0, List.of(), List.of(), null, 0);
+    }
+
+    /**
+     * Where a cursor starts: its segment, a tailer there at the seq (null in a segment without entries yet:
+     * the cursor waits for its first), and its {@link CycleSpan#position()}.
+     */
+    record Start(Segment segment, ExcerptTailer tailer, long position) {
     }
 
     final Path dir;
-    final SingleChronicleQueue queue;
-    private final ExcerptAppender appender;
-    private final Pretoucher pretoucher;
+    private final long segmentBytes;
+    private final long spareAtBytes;
     private final EntryCodec codec = new EntryCodec();
+    private final List<Segment> segments; // oldest first; the last one takes the appends
     private final List<CycleSpan> spans;
-    private long lastSeq;
+    private final SpareSegment spare;
+    private Segment active;
+    private ExcerptAppender appender;
     private CycleSpan newest;
-    private final Set<Path> unsynced = new LinkedHashSet<>();
+    private long lastSeq;
+    private final Set<Path> unsyncedFiles = new LinkedHashSet<>();
+    private final Set<Path> unsyncedDirs = new LinkedHashSet<>();
     private boolean newestUnsynced;
-    private boolean directoryUnsynced = true;
     private volatile boolean closed;
 
-    private QueueGeneration(Path dir, SingleChronicleQueue queue, Clock clock, List<CycleSpan> spans, long lastSeq) {
+    private QueueGeneration(Path dir, Clock clock, long segmentBytes, QueueRecovery.Recovered found) {
         this.dir = dir;
-        this.queue = queue;
-        this.spans = spans;
-        this.lastSeq = lastSeq;
+        this.segmentBytes = segmentBytes;
+        this.spareAtBytes = segmentBytes / 2;
+        this.segments = new ArrayList<>(found.segments());
+        this.spans = found.spans();
+        this.lastSeq = found.lastSeq();
+        this.active = segments.get(segments.size() - 1);
+        this.appender = active.appender();
         this.newest = spans.isEmpty() ? null : spans.get(spans.size() - 1);
-        this.appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true); // used under the journal's lock, from any thread
-        this.pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), "journal-pretouch-" + dir.getFileName());
-        if (newest != null) {
-            pretoucher.appended(newest.cycle, newest.endPosition);
+        this.spare = new SpareSegment(n -> Segment.create(dir, n, clock, segmentBytes), "journal-spare-" + dir.getFileName());
+        unsyncedDirs.add(dir);
+        unsyncedDirs.add(active.dir);
+        if (newest != null && newest.segment == active.number) {
+            active.pretoucher().appended(newest.cycle, newest.endPosition);
         }
     }
 
-    /** Opens (or creates) the queue in {@code dir} and recovers which seqs it holds. */
-    static QueueGeneration open(Path dir, long nextSeq, Clock clock) throws IOException {
-        SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir)
-                .rollCycle(ROLL_CYCLE)
-                .blockSize(BLOCK_BYTES)
-                .timeProvider(clock::millis)
-                .checkInterrupts(false)
-                .build();
-        try {
-            QueueRecovery.Recovered found = QueueRecovery.recover(queue, dir, nextSeq);
-            return new QueueGeneration(dir, queue, clock, found.spans(), found.lastSeq());
-        } catch (IOException | RuntimeException | Error e) {
-            queue.close();
-            throw e;
-        }
+    /** Opens (or creates) the generation in {@code dir} and recovers which seqs it holds. */
+    static QueueGeneration open(Path dir, long nextSeq, Clock clock, long segmentBytes) throws IOException {
+        Files.createDirectories(dir);
+        return new QueueGeneration(dir, clock, segmentBytes, QueueRecovery.recover(dir, nextSeq, clock, segmentBytes));
     }
 
     long firstSeq() {
@@ -109,7 +100,11 @@ final class QueueGeneration implements AutoCloseable {
         return spans;
     }
 
-    /** Bytes in use in the retained cycle files. */
+    int segmentCount() {
+        return segments.size();
+    }
+
+    /** Bytes in use in the retained files. */
     long sizeBytes() {
         long total = 0;
         for (CycleSpan s : spans) {
@@ -123,7 +118,15 @@ final class QueueGeneration implements AutoCloseable {
     }
 
     /** Appends one checked entry (see {@link Journal#append}); the hot path. */
-    void append(long seq, byte type, int flags, long offset, long length, ByteBuf data) {
+    void append(long seq, byte type, int flags, long offset, long length, ByteBuf data) throws IOException {
+        CycleSpan current = newest;
+        if (current != null && current.segment == active.number && current.endPosition >= spareAtBytes) {
+            if (current.endPosition >= segmentBytes) {
+                roll();
+            } else {
+                spare.request(active.number + 1);
+            }
+        }
         ByteBuffer payload = data == null ? null : data.nioBuffer(data.readerIndex(), (int) length);
         byte[] header = codec.encode(seq, type, flags, offset, length, payload);
         long end;
@@ -142,32 +145,53 @@ final class QueueGeneration implements AutoCloseable {
             dc.close();
         }
         long index = appender.lastIndexAppended();
-        int cycle = ROLL_CYCLE.toCycle(index);
-        long seqInCycle = ROLL_CYCLE.toSequenceNumber(index);
-        if (newest == null || cycle != newest.cycle) {
-            newCycle(cycle, seq, seqInCycle);
+        int cycle = CYCLES.toCycle(index);
+        long seqInCycle = CYCLES.toSequenceNumber(index);
+        if (newest == null || newest.segment != active.number || cycle != newest.cycle) {
+            newSpan(cycle, seq, seqInCycle, index);
         } else if (seqInCycle != seq - newest.firstSeq) {
-            throw new IllegalStateException("journal " + dir + ": seq " + seq + " went to index " + seqInCycle
+            throw new IllegalStateException("journal " + active.dir + ": seq " + seq + " went to index " + seqInCycle
                     + " of cycle " + cycle + " (expected: " + (seq - newest.firstSeq) + ")");
         }
         newest.endPosition = end;
         lastSeq = seq;
         if (!newestUnsynced) {
-            unsynced.add(fileFor(cycle));
+            unsyncedFiles.add(active.fileFor(cycle));
             newestUnsynced = true;
         }
-        pretoucher.appended(cycle, end);
+        active.pretoucher().appended(cycle, end);
     }
 
-    private void newCycle(int cycle, long seq, long seqInCycle) {
-        if (seqInCycle != 0 || (newest != null && cycle < newest.cycle)) {
-            throw new IllegalStateException("journal " + dir + ": seq " + seq + " went to index " + seqInCycle
-                    + " of cycle " + cycle + " (expected: index 0 of a cycle after " + (newest == null ? "none" : newest.cycle) + ")");
+    /** Moves the appends to the next segment (the spare, if it is ready). Changes nothing if that fails. */
+    private void roll() throws IOException {
+        if (active.number == Integer.MAX_VALUE) {
+            throw new IOException("journal " + dir + ": no segment number after " + active.number + "; reset the journal");
         }
-        newest = new CycleSpan(cycle, seq, 0);
+        Segment next = spare.take(active.number + 1);
+        active.retire();
+        segments.add(next);
+        active = next;
+        appender = next.appender();
+        unsyncedDirs.add(dir);
+    }
+
+    private void newSpan(int cycle, long seq, long seqInCycle, long index) {
+        boolean sameSegment = newest != null && newest.segment == active.number;
+        if (seqInCycle != 0 || (sameSegment && cycle < newest.cycle)) {
+            throw new IllegalStateException("journal " + active.dir + ": seq " + seq + " went to index " + seqInCycle
+                    + " of cycle " + cycle + " (expected: index 0 of a cycle after " + (sameSegment ? newest.cycle : "none") + ")");
+        }
+        newest = new CycleSpan(active.number, cycle, seq, 0);
         spans.add(newest);
         newestUnsynced = false;
-        directoryUnsynced = true;
+        unsyncedDirs.add(active.dir);
+        if (active.firstIndex < 0) {
+            active.firstSeq = seq;
+            active.firstIndex = index;
+            if (segments.size() > 1) {
+                segments.get(segments.size() - 2).next = active; // publishes the fields above to cursors
+            }
+        }
     }
 
     /**
@@ -188,31 +212,35 @@ final class QueueGeneration implements AutoCloseable {
         }
     }
 
-    /** A tailer at {@code seq}, which is in [firstSeq, lastSeq + 1]; at the end for lastSeq + 1. */
-    ExcerptTailer tailerAt(long seq) throws IOException {
-        ExcerptTailer tailer = queue.createTailer();
-        tailer.singleThreadedCheckDisabled(true); // a cursor may move between threads
+    /** Where a cursor at {@code seq} starts; {@code seq} is in [firstSeq, lastSeq + 1]. */
+    Start startAt(long seq) throws IOException {
         if (seq > lastSeq) {
+            if (newest == null || newest.segment != active.number) {
+                // Not toEnd: a segment made ahead has an empty cycle file, where toEnd would stay once the
+                // first entry goes to a later cycle.
+                return new Start(active, null, CycleSpan.position(active.number, 0));
+            }
+            ExcerptTailer tailer = tailer(active);
             tailer.toEnd();
-            return tailer;
+            return new Start(active, tailer, newest.position());
         }
         CycleSpan span = spanOf(seq);
-        if (!tailer.moveToIndex(ROLL_CYCLE.toIndex(span.cycle, seq - span.firstSeq))) {
+        Segment segment = segment(span.segment);
+        ExcerptTailer tailer = tailer(segment);
+        if (!tailer.moveToIndex(CYCLES.toIndex(span.cycle, seq - span.firstSeq))) {
             tailer.close();
-            throw new IOException("journal " + dir + ": entry seq " + seq + " is missing from cycle " + span.cycle);
+            throw new IOException("journal " + segment.dir + ": entry seq " + seq + " is missing from cycle " + span.cycle);
         }
+        return new Start(segment, tailer, span.position());
+    }
+
+    static ExcerptTailer tailer(Segment segment) {
+        ExcerptTailer tailer = segment.queue.createTailer();
+        tailer.singleThreadedCheckDisabled(true); // a cursor may move between threads
         return tailer;
     }
 
-    /** The cycle a cursor at {@code seq} reads first; MAX_VALUE if the generation holds no file. */
-    int cycleOf(long seq) {
-        if (spans.isEmpty()) {
-            return Integer.MAX_VALUE;
-        }
-        return seq > lastSeq ? newest.cycle : spanOf(seq).cycle;
-    }
-
-    /** Binary search: the span whose seqs include {@code seq}. O(log cycles). */
+    /** Binary search: the span whose seqs include {@code seq}. O(log files). */
     private CycleSpan spanOf(long seq) {
         int lo = 0;
         int hi = spans.size() - 1;
@@ -227,18 +255,44 @@ final class QueueGeneration implements AutoCloseable {
         return spans.get(lo);
     }
 
+    /** Binary search: the retained segment numbered {@code number}. */
+    private Segment segment(int number) {
+        int lo = 0;
+        int hi = segments.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int n = segments.get(mid).number;
+            if (n == number) {
+                return segments.get(mid);
+            } else if (n < number) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        throw new IllegalStateException("journal " + dir + ": segment " + number + " is not retained");
+    }
+
     Unsynced takeUnsynced() {
-        Unsynced taken = new Unsynced(List.copyOf(unsynced), directoryUnsynced);
-        unsynced.clear();
+        Unsynced taken = new Unsynced(List.copyOf(unsyncedFiles), List.copyOf(unsyncedDirs));
+        unsyncedFiles.clear();
+        unsyncedDirs.clear();
         newestUnsynced = false;
-        directoryUnsynced = false;
         return taken;
     }
 
-    /** True if {@code file} still belongs to a retained cycle (a missing one is then an error). */
-    boolean retains(Path file) {
+    /** True if {@code path} is the generation directory, a retained segment's, or a retained file. */
+    boolean retains(Path path) {
+        if (path.equals(dir)) {
+            return true;
+        }
+        for (Segment s : segments) {
+            if (s.dir.equals(path)) {
+                return true;
+            }
+        }
         for (CycleSpan s : spans) {
-            if (fileFor(s.cycle).equals(file)) {
+            if (segment(s.segment).fileFor(s.cycle).equals(path)) {
                 return true;
             }
         }
@@ -246,60 +300,93 @@ final class QueueGeneration implements AutoCloseable {
     }
 
     /**
-     * Forgets the {@code count} oldest spans and returns their files, with any empty cycle files before the
-     * new oldest; the caller deletes them outside the lock and then {@link #refreshListing()}.
+     * Forgets the {@code count} oldest spans, and the segments left without any (never the one taking
+     * appends). Bookkeeping only: the caller closes and deletes outside the lock with {@link #release}.
      */
     Detached detachOldest(int count) {
         if (count <= 0) {
-            return new Detached(0, List.of());
+            return Detached.NONE;
         }
         if (count >= spans.size()) {
             throw new IllegalArgumentException("count: " + count + " (expected: < " + spans.size() + ", the newest file stays)");
         }
         long oldFirst = firstSeq();
-        TreeSet<Integer> cycles = new TreeSet<>();
-        for (CycleSpan s : spans.subList(0, count)) {
-            cycles.add(s.cycle);
-        }
-        spans.subList(0, count).clear();
-        int keptCycle = spans.get(0).cycle;
-        // Empty cycle files before the kept one go too. (listCyclesBetween needs both bounds to exist.)
-        for (long c : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle())) {
-            if (c < keptCycle) {
-                cycles.add((int) c);
+        List<CycleSpan> dropped = spans.subList(0, count);
+        CycleSpan kept = spans.get(count);
+        List<Path> files = new ArrayList<>();
+        for (CycleSpan s : dropped) {
+            Path f = segment(s.segment).fileFor(s.cycle);
+            unsyncedFiles.remove(f);
+            if (s.segment == kept.segment) {
+                files.add(f); // the files of dropped segments go with their directories
             }
         }
-        List<Path> files = new ArrayList<>();
-        for (int c : cycles) {
-            Path f = fileFor(c);
-            files.add(f);
-            unsynced.remove(f);
+        dropped.clear();
+        List<Segment> droppedSegments = new ArrayList<>();
+        while (segments.get(0).number < kept.segment) {
+            Segment s = segments.remove(0);
+            unsyncedDirs.remove(s.dir);
+            droppedSegments.add(s);
         }
-        return new Detached(firstSeq() - oldFirst, files);
+        return new Detached(firstSeq() - oldFirst, files, droppedSegments, segment(kept.segment), kept.cycle);
     }
 
-    void refreshListing() {
-        queue.refreshDirectoryListing();
+    /**
+     * Closes and deletes what {@link #detachOldest} took out; called outside the journal's lock (closing a
+     * queue and freeing a large file take milliseconds), under the mapping lock so the generation stays
+     * open meanwhile. Files of the oldest kept segment go oldest first, with any empty cycle files before
+     * its first kept one; a file Chronicle still maps stays readable until unmapped (Linux frees it then).
+     */
+    void release(Detached detached) throws IOException {
+        for (Segment s : detached.segments()) {
+            s.close();
+        }
+        if (closed) {
+            return; // a reset or close deleted or keeps the files
+        }
+        for (Segment s : detached.segments()) {
+            s.delete();
+        }
+        Segment kept = detached.oldestKept();
+        if (kept == null) {
+            return;
+        }
+        SingleChronicleQueue queue = kept.queue;
+        TreeSet<Path> files = new TreeSet<>(detached.files());
+        for (long c : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle())) {
+            if (c < detached.firstKeptCycle()) {
+                files.add(kept.fileFor((int) c));
+            }
+        }
+        for (Path f : files) {
+            Files.deleteIfExists(f);
+        }
+        if (!files.isEmpty()) {
+            queue.refreshDirectoryListing();
+        }
     }
 
-    /** The file of a cycle, named as Chronicle names it (checked against the directory at open). */
-    Path fileFor(int cycle) {
-        return fileName(dir, cycle);
-    }
-
+    /** Stops the spare's thread and closes every segment; what is on disk stays. */
     @Override
     public void close() {
         closed = true;
-        try {
-            pretoucher.close();
-        } finally {
-            appender.close();
-            queue.close();
+        RuntimeException failure = null;
+        List<AutoCloseable> toClose = new ArrayList<>();
+        toClose.add(spare);
+        toClose.addAll(segments);
+        for (AutoCloseable c : toClose) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
-    }
-
-    /** The file of a cycle in {@code dir}, named as Chronicle names it. */
-    static Path fileName(Path dir, int cycle) {
-        return dir.resolve(FILE_NAMES.format(Instant.ofEpochMilli(cycle * (long) ROLL_CYCLE.lengthInMillis())) + ".cq4");
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -49,6 +49,12 @@ class ChronicleJournalTest extends JournalContract {
         return seq - 1;
     }
 
+    private List<Path> segmentDirs() throws IOException {
+        try (Stream<Path> files = Files.walk(dir, 2)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("seg-")).sorted().toList();
+        }
+    }
+
     private List<Path> cycleFiles() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(p -> p.toString().endsWith(".cq4")).sorted().toList();
@@ -235,14 +241,19 @@ class ChronicleJournalTest extends JournalContract {
 
     @Test
     void entriesCrossTheMappedBlockBoundary() throws IOException {
+        // Production segments end before the first 256 MiB mapped block does; a larger one must still work.
+        journal.close();
+        journal = ChronicleJournal.open(dir, LARGE, Duration.ofDays(7), clock, 4 * Segment.BLOCK_BYTES);
         int length = Journal.MAX_DATA_BYTES;
-        int count = (int) (QueueGeneration.BLOCK_BYTES / length) + 2; // past the first 256 MiB block
+        int count = (int) (Segment.BLOCK_BYTES / length) + 2; // past the first block
         for (long seq = 1; seq <= count; seq++) {
             io.netty.buffer.ByteBuf data = Entries.data(seq, length);
             journal.append(seq, Journal.WRITE, 0, 0, length, data);
             data.release();
         }
-        reopen(LARGE, Duration.ofDays(7));
+        journal.close();
+        journal = ChronicleJournal.open(dir, LARGE, Duration.ofDays(7), clock, 4 * Segment.BLOCK_BYTES);
+        assertEquals(1, segmentDirs().size(), "segments " + segmentDirs());
         try (Journal.Cursor c = journal.read(1)) {
             for (long seq = 1; seq <= count; seq++) {
                 Journal.Entry e = c.next(ALLOC);
