@@ -43,7 +43,7 @@ class FailoverCrashIT {
             // odd rounds: iodepth 16, checked against fio's completion log; even rounds: iodepth 1, where
             // fio's own verify_state check is exact too (see AcknowledgedWrites)
             int iodepth = round % 2 == 1 ? 16 : 1;
-            int killAfterWrites = iodepth == 16 ? 1000 + random.nextInt(3000) : 300 + random.nextInt(1200);
+            int killAfterWrites = iodepth == 16 ? 500 + random.nextInt(2500) : 200 + random.nextInt(800); // of 8192
             int fioSeed = random.nextInt(1_000_000);
             boolean writeAfterFailover = random.nextBoolean();
             String what = "round " + round + " of " + ROUNDS + " (-De2e.crashSeed=" + SEED + "; iodepth " + iodepth + ", kill after "
@@ -60,10 +60,12 @@ class FailoverCrashIT {
 
     private void round(Path roundDir, int iodepth, int killAfterWrites, int fioSeed, boolean writeAfterFailover) {
         Path fioDir = roundDir.resolve("fio");
+        Phases phases = new Phases();
         try (PairProcesses pair = PairProcesses.start(roundDir, PairSettings.defaults().pings("500ms", "2s"))) {
             DaemonNode alpha = pair.alpha();
             DaemonNode beta = pair.beta();
-            pair.promote(alpha);
+            pair.promoteOverSocket(alpha); // replctl itself promotes beta below
+            phases.end("start");
             long firstSeq = alpha.statusNow().lastSeq();
 
             Fio.Result crashed;
@@ -75,6 +77,7 @@ class FailoverCrashIT {
                 assertEquals(137, alpha.kill9(), "exit code of a SIGKILLed daemon");
                 crashed = fio.await(Fio.TIMEOUT);
             }
+            phases.end("write and kill");
             assertNotEquals(0, crashed.exitCode(), "fio should fail when its server is killed: " + crashed.describe());
             List<long[]> acked = AcknowledgedWrites.read(fioDir.resolve("acked_clat.1.log"));
             assertTrue(acked.size() >= killAfterWrites - iodepth && acked.size() < FIO_BYTES / BLOCK_BYTES,
@@ -83,6 +86,7 @@ class FailoverCrashIT {
             // the Secondary sees the link go (the kernel closes the socket; pings bound it otherwise), then may be promoted
             pair.await(beta, "the link to alpha down", s -> s.connection() != ConnectionState.Connected && s.peer().role() == Role.Unknown);
             pair.promote(beta);
+            phases.end("failover");
             Path export = roundDir.resolve("beta-export.img");
             ExternalTool.runOk(ExternalTool.LONG, "nbdcopy", beta.nbdUri(), export.toString());
             AcknowledgedWrites.assertPresent(acked, alpha.disk(), export);
@@ -94,15 +98,43 @@ class FailoverCrashIT {
                         + " bytes (expected: the " + acked.size() + " acknowledged writes): " + verify.describe());
             }
 
+            phases.end("check");
             if (writeAfterFailover) {
                 ExternalTool.runOk(ExternalTool.SHORT, "qemu-io", "-f", "raw", "-c", "write -P 0x5a 40M 1M", beta.nbdUri());
             }
             alpha.start();
             pair.awaitEstablished();
+            phases.end("return and resync");
             assertEquals(Role.Secondary, alpha.statusNow().role(), "the killed node returns as Secondary");
             assertEquals(Role.Primary, beta.statusNow().role());
             pair.assertDisksIdentical();
+            phases.end("compare");
+            System.out.println("FailoverCrashIT: round done: " + phases + "; " + connectVerdict(alpha));
         }
+    }
+
+    /** How long each step of a round took, for the log of a long run. */
+    private static final class Phases {
+        private final StringBuilder text = new StringBuilder();
+        private final long start = System.nanoTime();
+        private long last = start;
+
+        void end(String phase) {
+            long now = System.nanoTime();
+            text.append(String.format("%s %.1f s, ", phase, (now - last) / 1e9));
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return text + String.format("total %.1f s", (last - start) / 1e9);
+        }
+    }
+
+    /** What the returning node logged on connecting ("connected to beta: TARGET (...)"), for the run's log. */
+    private static String connectVerdict(DaemonNode node) {
+        return node.currentLog().lines().filter(l -> l.contains("connected to ")).reduce((a, b) -> b)
+                .map(l -> l.substring(l.indexOf("connected to "))).orElse("(no connect line)");
     }
 
     /** One job for the write pass and the verify pass: same name, seed, size and pattern. */

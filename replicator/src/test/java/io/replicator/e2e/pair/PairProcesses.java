@@ -1,8 +1,11 @@
 package io.replicator.e2e.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.replicator.control.ControlClient;
+import io.replicator.control.ControlResponse;
 import io.replicator.control.NodeStatus;
 import io.replicator.core.ConnectionState;
 import io.replicator.core.DiskState;
@@ -159,6 +162,21 @@ public final class PairProcesses implements AutoCloseable {
     /** {@code replctl promote} (exit 0), then waits until the node is Primary and serving NBD. */
     public void promote(DaemonNode node) {
         replctl(node, "promote").assertSuccess();
+        await(node, "Primary and serving", s -> s.role() == Role.Primary && s.serving());
+    }
+
+    /**
+     * Promotes over the control socket in-process, as replctl would but without starting a JVM: for
+     * set-up steps of tests that exercise replctl elsewhere.
+     */
+    public void promoteOverSocket(DaemonNode node) {
+        ControlResponse response;
+        try {
+            response = ControlClient.send(node.controlSocket(), "promote", false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("promote " + node.name() + " over " + node.controlSocket(), e);
+        }
+        assertTrue(response.done(), "promote " + node.name() + ": " + response.message());
         await(node, "Primary and serving", s -> s.role() == Role.Primary && s.serving());
     }
 

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.replicator.control.NodeStatus;
 import io.replicator.core.ConnectionState;
-import io.replicator.core.ReplicationState;
-import io.replicator.core.SyncKind;
 import io.replicator.e2e.ExternalTool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -63,9 +60,10 @@ class PeerAwayIT {
         write.assertSuccess(); // the Primary goes on without its peer
         assertEquals(32 * MIB, write.writeBytes());
 
-        beta.start();
-        Set<String> seen = watchUntilEstablished(alpha);
-        assertTrue(seen.contains("SyncSource/journal"), "alpha's replication states while beta returned: " + seen);
+        Seen seen = restartAndWatch(beta, alpha);
+        assertTrue(seen.primaryWas("SyncSource/journal"), "states while beta returned: " + seen);
+        // a journal catch-up replays in order: the target stays consistent all along
+        assertTrue(seen.returning().stream().noneMatch(s -> s.endsWith(" Inconsistent")), "states while beta returned: " + seen);
         assertTrue(alpha.currentLog().contains("SyncSource: journal sync to beta"), alpha.log());
         assertTrue(alpha.currentLog().contains("journal sync to beta done: in sync at seq"), alpha.log());
         pair.assertDisksIdentical();
@@ -89,8 +87,7 @@ class PeerAwayIT {
                 "--end_fsync=1", "--verify_state_save=0")).assertSuccess();
         NodeStatus before = alpha.statusNow();
 
-        beta.start();
-        Set<String> seen = watchUntilEstablished(alpha);
+        Seen seen = restartAndWatch(beta, alpha);
         assertTrue(alpha.currentLog().contains("SyncSource: bitmap sync to beta"), "alpha should resync beta from its bitmap: "
                 + "the journal (" + before.journalBytes() + " bytes, seqs " + before.journalFirstSeq() + " to " + before.lastSeq()
                 + ", max-size 64MiB) should no longer hold what beta lacks; states seen: " + seen + "\n" + alpha.log());
@@ -109,8 +106,7 @@ class PeerAwayIT {
         beta.stop();
         Files.delete(beta.disk());
         deleteTree(beta.stateDir());
-        beta.start();
-        Set<String> seen = watchUntilEstablished(alpha);
+        Seen seen = restartAndWatch(beta, alpha);
         assertTrue(alpha.currentLog().contains("SyncSource: full sync to beta"), "states seen: " + seen + "\n" + alpha.log());
         assertTrue(beta.currentLog().contains("SyncTarget: full sync from alpha"), beta.log());
         pair.assertDisksIdentical();
@@ -123,19 +119,19 @@ class PeerAwayIT {
                 + " bytes, alpha " + alphaAllocated + " (volume: 64 MiB, written: 16 MiB)");
     }
 
-    /** Polls the node until the pair is Established, recording each "replication/syncKind" it passes through. */
-    private Set<String> watchUntilEstablished(DaemonNode node) {
-        Set<String> seen = new LinkedHashSet<>();
-        pair.await(node, "Established after the peer's return", s -> {
-            seen.add(s.replication() + (s.syncKind() == null ? "" : "/" + s.syncKind()));
-            if (s.connection() == ConnectionState.StandAlone) {
-                throw new AssertionError(node.name() + " went StandAlone: " + s.lastError() + "\n" + pair.statusesAndLogs());
-            }
-            return PairProcesses.established(s) && s.replication() == ReplicationState.Established && s.syncKind() == null
-                    && seen.size() > 1;
-        });
-        pair.awaitEstablished();
-        return seen;
+    /** What each node went through while the one that was away came back, until the pair was Established. */
+    private record Seen(Set<String> primary, Set<String> returning) {
+        boolean primaryWas(String state) {
+            return primary.stream().anyMatch(s -> s.startsWith(state + " "));
+        }
+    }
+
+    private Seen restartAndWatch(DaemonNode away, DaemonNode primary) {
+        try (StatusWatch onPrimary = StatusWatch.start(primary); StatusWatch onReturning = StatusWatch.start(away)) {
+            away.start();
+            pair.awaitEstablished();
+            return new Seen(onPrimary.seen(), onReturning.seen());
+        }
     }
 
     private static List<String> job(String... extra) {
