@@ -892,6 +892,9 @@ public final class ReplicaCore {
         if (role == Role.Primary || promoting) {
             return new Message.PromoteReply(request.id(), false, settings.node() + " is " + (promoting ? "becoming " : "") + "Primary");
         }
+        if (out != null && out.kind != null) {
+            return new Message.PromoteReply(request.id(), false, settings.node() + " is still sending it a " + out.kind + " sync");
+        }
         if (peerInfo != null) {
             peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations());
         }
