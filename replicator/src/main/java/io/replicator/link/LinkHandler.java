@@ -178,7 +178,10 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        Throwable tls = cause instanceof javax.net.ssl.SSLException ? cause : cause.getCause();
+        if (tls instanceof javax.net.ssl.SSLException) {
+            log.warn("TLS handshake with " + port + " failed: " + tls.getMessage() + " (check net.tls-cert, tls-key and tls-ca on both nodes)");
+        } else if (cause instanceof IOException) {
             log.info("link to " + port + ": " + cause.getMessage());
         } else {
             log.warn("malformed data from " + port + ": " + cause.getMessage() + "; closing the link (nothing was written)");

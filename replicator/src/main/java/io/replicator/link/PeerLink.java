@@ -126,7 +126,9 @@ public final class PeerLink implements AutoCloseable {
                 }
                 ChannelPipeline p = ch.pipeline();
                 if (tls != null) {
-                    p.addLast(tls.newHandler(ch.alloc()));
+                    // the dialler checks that the peer's certificate names the address it dialled
+                    p.addLast(accepting ? tls.newHandler(ch.alloc())
+                            : tls.newHandler(ch.alloc(), settings.peerAddress().host(), settings.peerAddress().port()));
                 }
                 p.addLast(new FlushConsolidationHandler(256, true));
                 p.addLast(new FrameDecoder());

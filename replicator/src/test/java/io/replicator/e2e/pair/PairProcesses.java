@@ -270,6 +270,7 @@ public final class PairProcesses implements AutoCloseable {
         y.append("  ping-interval: ").append(settings.pingInterval()).append('\n');
         y.append("  ping-timeout: ").append(settings.pingTimeout()).append('\n');
         y.append("  connect-interval: ").append(settings.connectInterval()).append('\n');
+        y.append(settings.netYaml());
         if (settings.journalMaxSize() != null) {
             y.append("journal:\n  max-size: ").append(settings.journalMaxSize()).append('\n');
         }
