@@ -357,6 +357,7 @@ final class Actions {
             n.core.onStream(port, m);
         } catch (ReplicaCore.ProtocolException e) {
             sim.event(n + ": protocol error on " + port.conn + ": " + e.getMessage() + "; closing");
+            sim.invariants.protocolError(n, port, e);
             port.close("protocol error: " + e.getMessage());
             return false;
         } catch (IOException e) {

@@ -33,6 +33,8 @@ import java.io.IOException;
  *       StandAlone), and no replication stream may write either disk while they are split.
  *   <li>No ByteBuf leaks: after the run, every buffer the cores, the network and the clients allocated
  *       was released (checked by {@link Simulation} at the end).
+ *   <li>(Not in architecture.md.) No protocol errors: both nodes run this code, so neither ever sends
+ *       what the other refuses; a refusal closes the link, which costs availability.
  * </ol>
  */
 final class Invariants {
@@ -276,6 +278,17 @@ final class Invariants {
 
     private static boolean sameState(Message.NodeInfo a, Message.NodeInfo b) {
         return a.role() == b.role() && a.disk() == b.disk() && a.generations().equals(b.generations());
+    }
+
+    /**
+     * Both peers run this code, so a core never sends what its peer refuses: a protocol error is a
+     * bug (only the first on a connection: the applier still holds the messages that followed it).
+     */
+    void protocolError(SimNode n, SimNetwork.SimPort port, Exception e) {
+        if (!port.protocolError && n.core.diskState() != DiskState.Diskless) { // a failed disk refuses everything
+            port.protocolError = true;
+            sim.fail(8, n + " refused the peer's stream on " + port.conn + ": " + e.getMessage());
+        }
     }
 
     void syncFinished() {

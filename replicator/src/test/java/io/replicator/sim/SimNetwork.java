@@ -76,6 +76,7 @@ final class SimNetwork {
         /** The newest stream position read from this connection (the "received" acknowledgement). */
         long received;
         long ackedReceived;
+        boolean protocolError;
 
         SimPort(Connection conn, int side, SimNetwork net) {
             this.conn = conn;
