@@ -969,7 +969,8 @@ public final class ReplicaCore {
     private long tickLocked() throws IOException {
         long now = nanos.getAsLong();
         if (out != null) {
-            if (out.mode == Outbound.Mode.LIVE && out.acks.sentPos() > out.lastBarrierPos
+            // only a Primary's live stream: a demoted node's barrier would reach the new Primary, which refuses it
+            if (out.mode == Outbound.Mode.LIVE && role == Role.Primary && out.acks.sentPos() > out.lastBarrierPos
                     && (now - out.lastBarrierNanos > BARRIER_INTERVAL_NANOS || out.acks.unsynced() > AckTracker.WINDOW / 2)) {
                 sendBarrier(out.lastSeqSent);
             }
