@@ -173,8 +173,8 @@ final class Actions {
         sim.event(n + ": promote" + (p.force() ? " --force" : "") + ": " + result.message());
         if (!wasPrimary && n.core.role() == Role.Primary) {
             sim.stats.promotions++;
-            if (before != DiskState.UpToDate) {
-                sim.floors.forced(n.index);
+            if (before != DiskState.UpToDate && p.force()) {
+                sim.floors.forced(n.index); // the operator accepted whatever the peer has that this disk lacks
             }
             if (!connected) {
                 sim.floors.failover(n.index);
