@@ -11,20 +11,23 @@ import java.util.concurrent.TimeUnit;
 public final class PromoteWait {
     private final long id;
     private final PeerPort port;
+    private final boolean force;
     private final ControlResult result;
     private final CountDownLatch answered = new CountDownLatch(1);
     private volatile boolean granted;
     private volatile String reason;
 
-    PromoteWait(long id, PeerPort port) {
+    PromoteWait(long id, PeerPort port, boolean force) {
         this.id = id;
         this.port = port;
+        this.force = force;
         this.result = null;
     }
 
     private PromoteWait(ControlResult result) {
         this.id = 0;
         this.port = null;
+        this.force = false;
         this.result = result;
         answered.countDown();
     }
@@ -44,6 +47,10 @@ public final class PromoteWait {
 
     PeerPort port() {
         return port;
+    }
+
+    boolean force() {
+        return force;
     }
 
     boolean granted() {

@@ -834,7 +834,7 @@ public final class ReplicaCore {
             return PromoteWait.done(ControlResult.refused("a promotion is already in progress"));
         }
         promoting = true;
-        PromoteWait wait = new PromoteWait(++promoteId, port);
+        PromoteWait wait = new PromoteWait(++promoteId, port, force);
         if (port != null) {
             promoteWait = wait;
             port.send(new Message.PromoteRequest(wait.id()));
@@ -853,6 +853,14 @@ public final class ReplicaCore {
         }
         if (wait.port() != port && port != null) {
             return ControlResult.refused("the connection changed during the promotion: try again");
+        }
+        // what beginPromote checked may have changed while the peer answered
+        if (targetKind != null) {
+            return ControlResult.refused("a " + targetKind + " sync from " + settings.peer() + " started during the promotion: this disk is "
+                    + diskState + " until it ends");
+        }
+        if (diskState != DiskState.UpToDate && !wait.force()) {
+            return ControlResult.refused("the disk became " + diskState + " during the promotion (--force overrides)");
         }
         if (diskState != DiskState.UpToDate) {
             log.warn("promote --force: the disk was " + diskState + "; the operator declared it UpToDate");
@@ -893,7 +901,8 @@ public final class ReplicaCore {
             return new Message.PromoteReply(request.id(), false, settings.node() + " is " + (promoting ? "becoming " : "") + "Primary");
         }
         if (out != null && out.kind != null) {
-            return new Message.PromoteReply(request.id(), false, settings.node() + " is still sending it a " + out.kind + " sync");
+            return new Message.PromoteReply(request.id(), false, settings.node() + " is sending it a " + out.kind
+                    + " sync: its disk is not UpToDate until the sync ends");
         }
         if (peerInfo != null) {
             peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations());
