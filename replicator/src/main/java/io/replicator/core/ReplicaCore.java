@@ -498,6 +498,9 @@ public final class ReplicaCore {
      * handshake and {@code sent} what this node sent it then; each side decides from the two, so a node
      * whose role, disk or generations changed since (promoted, or a first write, while its LinkUp waited)
      * closes the link instead: the peer decided from a stale view, and the next connection starts afresh.
+     * So does a Secondary whose last seq moved (the previous connection's stream was still being applied):
+     * the peer would start its catch-up at the wrong seq. A Primary's own writes may move it: the peer
+     * then sees it further ahead than it thought, which the catch-up covers.
      */
     public synchronized void linkUp(PeerPort p, NodeInfo peer, NodeInfo sent) throws IOException {
         if (port != null) {
@@ -510,9 +513,10 @@ public final class ReplicaCore {
             return;
         }
         NodeInfo now = nodeInfo();
-        if (now.role() != sent.role() || now.disk() != sent.disk() || !now.generations().equals(sent.generations())) {
+        if (now.role() != sent.role() || now.disk() != sent.disk() || !now.generations().equals(sent.generations())
+                || (now.role() != Role.Primary && now.lastSeq() != sent.lastSeq())) {
             log.info("this node changed during the handshake with " + settings.peer() + " (" + sent.role() + "/" + sent.disk()
-                    + " -> " + now.role() + "/" + now.disk() + "): reconnecting");
+                    + " seq " + sent.lastSeq() + " -> " + now.role() + "/" + now.disk() + " seq " + now.lastSeq() + "): reconnecting");
             p.close("this node changed during the handshake");
             return;
         }
