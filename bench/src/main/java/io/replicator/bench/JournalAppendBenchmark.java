@@ -39,12 +39,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link ChronicleJournal#append} of one 4 KiB WRITE entry, the journal's cost on the write path. Sample
  * mode, so JMH reports p50/p99/p99.9 (target: p99 <= 2 us). As in the daemon, retention runs beside the
  * appends: a thread calls {@code trim} every 100 ms with keep-from a little behind the last seq (a peer that
- * keeps up), under a 1 GiB size bound. The journal's clock runs {@code clockSpeedup} times faster than real
+ * keeps up), under a size bound of {@link #maxSizeBytes}: the default 1 GiB (128 MiB segments) and the
+ * smallest the configuration accepts, 64 MiB (8 MiB segments, so a size roll every few thousand appends,
+ * each taking the spare segment made ahead). The journal's clock runs {@code clockSpeedup} times faster than real
  * time, so that five-minute cycle files roll (and old ones are deleted) within a short run: at 600 a new
  * file every 0.5 s; 1 is real time (no roll during the run). {@link #checksumOnly} is the CRC32C of the
  * same 4 KiB, the part of an append that is ours rather than Chronicle's.
  *
- * <p>Disk: the run writes a few GB to the temporary directory; retention keeps about 1 GiB of it.
+ * <p>Disk: the run writes a few GB to the temporary directory; retention keeps about the size bound of it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -55,11 +57,13 @@ import org.openjdk.jmh.annotations.Warmup;
 public class JournalAppendBenchmark {
 
     static final int DATA_BYTES = 4096;
-    static final long MAX_SIZE_BYTES = 1L << 30;
     static final long KEEP_BEHIND = 10_000;
 
     @Param({"600"})
     int clockSpeedup;
+
+    @Param({"1073741824", "67108864"})
+    long maxSizeBytes;
 
     private Path dir;
     private ChronicleJournal journal;
@@ -73,7 +77,7 @@ public class JournalAppendBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("journal-bench");
-        journal = ChronicleJournal.open(dir, MAX_SIZE_BYTES, Duration.ofHours(1), new FastClock(clockSpeedup));
+        journal = ChronicleJournal.open(dir, maxSizeBytes, Duration.ofHours(1), new FastClock(clockSpeedup));
         data = PooledByteBufAllocator.DEFAULT.directBuffer(DATA_BYTES, DATA_BYTES);
         byte[] random = new byte[DATA_BYTES];
         ThreadLocalRandom.current().nextBytes(random);

@@ -23,16 +23,18 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  * (where the appender moves to the next segment).
  *
  * <p>One per segment that takes (or is about to take) appends: its thread only ever touches that segment's
- * queue, which therefore stays open until {@link #close()} has returned.
+ * queue, which therefore stays open until {@link #close()} has returned. A segment made ahead starts touching
+ * as far as the append rate seen so far needs ({@link #aheadFor}): at a high rate a small segment fills
+ * within one period, so its pages must be touched before the appender gets there.
  */
 final class Pretoucher implements AutoCloseable {
 
     private static final Log LOG = new Log("journal");
-    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long STOP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long PAGE_BYTES = 4096;
     /** Touch at least this far ahead, and twice what was appended in the last period (up to the max). */
-    private static final long MIN_AHEAD_BYTES = 2L << 20;
+    static final long MIN_AHEAD_BYTES = 2L << 20;
     private static final long MAX_AHEAD_BYTES = 64L << 20;
     /** No touching this close to the end of a cycle: the file is about to be left. */
     private static final long QUIET_BEFORE_ROLL_MILLIS = 2 * TimeUnit.NANOSECONDS.toMillis(PERIOD_NANOS);
@@ -41,6 +43,7 @@ final class Pretoucher implements AutoCloseable {
     private final Clock clock;
     private final long cycleMillis;
     private final long limitBytes;
+    private final long startAheadBytes;
     private final Thread thread;
     private volatile boolean running = true;
     // Published by the appender; read here. A torn pair only touches the wrong pages, which is harmless.
@@ -55,22 +58,32 @@ final class Pretoucher implements AutoCloseable {
     private long touchedTo;
     private long lastPosition;
 
-    /** @param limitBytes no page at or past this file offset is touched */
-    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, long limitBytes, String name) {
+    /**
+     * @param limitBytes      no page at or past this file offset is touched
+     * @param startAheadBytes before the first append, touch this far (a segment made ahead: as far as the
+     *                        append rate needs, and no further, in case the segment waits long)
+     */
+    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, long limitBytes, long startAheadBytes,
+            String name) {
         this.queue = queue;
         this.clock = clock;
         this.cycleMillis = cycleMillis;
         this.limitBytes = limitBytes;
+        this.startAheadBytes = startAheadBytes;
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Called by the appender after each append, under the journal's lock. */
+    /**
+     * Called by the appender after each append, under the journal's lock (and once with position 0 when a
+     * segment is made ahead). A new cycle wakes the thread: a short-lived segment cannot wait a period.
+     */
     void appended(int cycle, long endPosition) {
         position.setRelease(endPosition);
         if (cycle != this.cycle) {
             this.cycle = cycle;
+            LockSupport.unpark(thread);
         }
     }
 
@@ -109,7 +122,8 @@ final class Pretoucher implements AutoCloseable {
             touchedTo = 0;
             lastPosition = pos;
         }
-        long ahead = Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, 2 * (pos - lastPosition)));
+        long ahead = pos == 0 ? Math.min(MAX_AHEAD_BYTES, startAheadBytes)
+                : Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, 2 * (pos - lastPosition)));
         lastPosition = pos;
         if (clock.millis() >= (current + 1L) * cycleMillis - QUIET_BEFORE_ROLL_MILLIS) {
             return;
@@ -131,6 +145,11 @@ final class Pretoucher implements AutoCloseable {
             store = null;
         }
         heldCycle = Integer.MIN_VALUE;
+    }
+
+    /** How far to touch a new segment ahead for a rate of {@code bytes} per {@code nanos}: two periods' worth. */
+    static long aheadFor(long bytes, long nanos) {
+        return (long) Math.min(MAX_AHEAD_BYTES, 2.0 * PERIOD_NANOS * bytes / Math.max(1, nanos));
     }
 
     /** Asks the thread to stop (the appender has moved to another segment) without waiting for it. */

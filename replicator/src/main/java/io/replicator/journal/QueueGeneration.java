@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -28,6 +29,13 @@ import net.openhft.chronicle.wire.DocumentContext;
 final class QueueGeneration implements AutoCloseable {
 
     private static final RollCycle CYCLES = Segment.ROLL_CYCLE;
+    /**
+     * A journal that filled its last segment within this keeps the next one made (and touched) ahead all the
+     * time: at a high rate half a segment is too short a lead, as making one takes milliseconds and touching
+     * it more. A slower journal asks for the spare when the current file is half full. Either way a spare
+     * rarely waits past its cycle (five minutes), which would leave its cycle file empty.
+     */
+    private static final long SPARE_AT_ONCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** Files appended to and directories changed since the last sync. */
     record Unsynced(List<Path> files, List<Path> directories) {
@@ -56,6 +64,7 @@ final class QueueGeneration implements AutoCloseable {
     private final List<CycleSpan> spans;
     private final SpareSegment spare;
     private Segment active;
+    private long activeSinceNanos = System.nanoTime();
     private ExcerptAppender appender;
     private CycleSpan newest;
     private long lastSeq;
@@ -74,9 +83,11 @@ final class QueueGeneration implements AutoCloseable {
         this.active = segments.get(segments.size() - 1);
         this.appender = active.appender();
         this.newest = spans.isEmpty() ? null : spans.get(spans.size() - 1);
-        this.spare = new SpareSegment(n -> Segment.create(dir, n, clock, segmentBytes), "journal-spare-" + dir.getFileName());
+        this.spare = new SpareSegment((n, ahead) -> Segment.create(dir, n, clock, segmentBytes, ahead),
+                "journal-spare-" + dir.getFileName());
         unsyncedDirs.add(dir);
         unsyncedDirs.add(active.dir);
+        unsyncedFiles.addAll(active.madeFiles);
         if (newest != null && newest.segment == active.number) {
             active.pretoucher().appended(newest.cycle, newest.endPosition);
         }
@@ -123,8 +134,8 @@ final class QueueGeneration implements AutoCloseable {
         if (current != null && current.segment == active.number && current.endPosition >= spareAtBytes) {
             if (current.endPosition >= segmentBytes) {
                 roll();
-            } else {
-                spare.request(active.number + 1);
+            } else if (!spare.requested()) {
+                spare.request(active.number + 1, touchAheadBytes(current.endPosition, System.nanoTime() - activeSinceNanos));
             }
         }
         ByteBuffer payload = data == null ? null : data.nioBuffer(data.readerIndex(), (int) length);
@@ -162,17 +173,33 @@ final class QueueGeneration implements AutoCloseable {
         active.pretoucher().appended(cycle, end);
     }
 
-    /** Moves the appends to the next segment (the spare, if it is ready). Changes nothing if that fails. */
+    /**
+     * Moves the appends to the next segment (the spare, if it is ready). Changes nothing if that fails. Its
+     * files, and the directories, go to the next sync: until then the segment's marker may not be durable.
+     */
     private void roll() throws IOException {
-        if (active.number == Integer.MAX_VALUE) {
+        if (active.number >= Integer.MAX_VALUE - 1) {
             throw new IOException("journal " + dir + ": no segment number after " + active.number + "; reset the journal");
         }
-        Segment next = spare.take(active.number + 1);
+        long now = System.nanoTime();
+        long filledInNanos = now - activeSinceNanos;
+        long touchAhead = touchAheadBytes(newest.endPosition, filledInNanos);
+        Segment next = spare.take(active.number + 1, touchAhead);
         active.retire();
         segments.add(next);
         active = next;
+        activeSinceNanos = now;
         appender = next.appender();
         unsyncedDirs.add(dir);
+        unsyncedFiles.addAll(next.madeFiles);
+        if (filledInNanos < SPARE_AT_ONCE_NANOS) {
+            spare.request(next.number + 1, touchAhead);
+        }
+    }
+
+    /** How far to touch the next segment ahead: for the rate at which the current one filled, within it. */
+    private long touchAheadBytes(long filledBytes, long nanos) {
+        return Math.min(segmentBytes, Pretoucher.aheadFor(filledBytes, nanos));
     }
 
     private void newSpan(int cycle, long seq, long seqInCycle, long index) {
@@ -326,6 +353,7 @@ final class QueueGeneration implements AutoCloseable {
         while (segments.get(0).number < kept.segment) {
             Segment s = segments.remove(0);
             unsyncedDirs.remove(s.dir);
+            unsyncedFiles.removeIf(f -> f.startsWith(s.dir));
             droppedSegments.add(s);
         }
         return new Detached(firstSeq() - oldFirst, files, droppedSegments, segment(kept.segment), kept.cycle);

@@ -79,9 +79,9 @@ final class QueueRecovery {
                 spans.addAll(found);
             }
             if (segments.isEmpty()) {
-                segments.add(Segment.create(generationDir, 1, clock, segmentBytes));
+                segments.add(Segment.create(generationDir, 1, clock, segmentBytes, Pretoucher.MIN_AHEAD_BYTES));
             } else {
-                segments.get(segments.size() - 1).startAppending(segmentBytes, clock);
+                segments.get(segments.size() - 1).startAppending(segmentBytes, Pretoucher.MIN_AHEAD_BYTES, clock);
             }
             return new Recovered(segments, spans, lastSeq);
         } catch (IOException | RuntimeException | Error e) {

@@ -1,8 +1,6 @@
 package io.replicator.journal;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,10 +24,11 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  * near the segment size however fast writes come, and retention, which deletes whole files, frees space in
  * steps of about one segment.
  *
- * <p>A segment is complete once {@value #READY} exists, created after Chronicle has made the queue's files
- * and they are synced: a crash while a segment is being made leaves a directory without it, which the next
- * open deletes (it never held an entry). Only the segment taking appends has an appender and a pretouch
- * thread.
+ * <p>A segment is complete once {@value #READY} exists, created after Chronicle has made the queue's files:
+ * a crash while a segment is being made leaves a directory without it, which the next open deletes (it
+ * never held an entry). The journal's first sync after the segment starts taking appends syncs those files
+ * and then the directory, so a power loss cannot leave the marker beside Chronicle headers that never
+ * reached the disk. Only the segment taking appends has an appender and a pretouch thread.
  */
 final class Segment implements AutoCloseable {
 
@@ -54,6 +53,8 @@ final class Segment implements AutoCloseable {
     final int number;
     final Path dir;
     final SingleChronicleQueue queue;
+    /** The files Chronicle made with a new segment, for the first sync; empty for a segment opened again. */
+    final List<Path> madeFiles;
     private ExcerptAppender appender;
     private Pretoucher pretoucher;
     private boolean closed; // guarded by this
@@ -67,10 +68,11 @@ final class Segment implements AutoCloseable {
     /** The segment after this one, set once it holds its first entry; how a cursor finds where to go on. */
     volatile Segment next;
 
-    private Segment(int number, Path dir, SingleChronicleQueue queue) {
+    private Segment(int number, Path dir, SingleChronicleQueue queue, List<Path> madeFiles) {
         this.number = number;
         this.dir = dir;
         this.queue = queue;
+        this.madeFiles = madeFiles;
     }
 
     /** The directory name of segment {@code number}: {@code seg-} and ten digits, so names sort by number. */
@@ -92,33 +94,40 @@ final class Segment implements AutoCloseable {
 
     /** Opens an existing, complete segment (for recovery); no appender yet. */
     static Segment open(Path dir, int number, Clock clock) {
-        return new Segment(number, dir, build(dir, clock));
+        return new Segment(number, dir, build(dir, clock), List.of());
     }
 
     /**
      * Makes a new segment ready to take appends: the queue, its cycle file for the current cycle (creating a
-     * cycle file costs milliseconds), both synced (so that a power loss cannot leave the marker beside
-     * headers that never reached the disk), the marker, an appender and a pretouch thread that starts
-     * touching the file's first pages. On failure nothing is left behind.
+     * cycle file costs milliseconds), the marker, an appender and a pretouch thread that starts by touching
+     * the file's first {@code touchAheadBytes}. On failure nothing is left behind.
      */
-    static Segment create(Path generationDir, int number, Clock clock, long segmentBytes) throws IOException {
+    static Segment create(Path generationDir, int number, Clock clock, long segmentBytes, long touchAheadBytes)
+            throws IOException {
         Path dir = generationDir.resolve(name(number));
         Files.createDirectory(dir);
         Segment segment = null;
+        SingleChronicleQueue queue = null;
         try {
-            segment = new Segment(number, dir, build(dir, clock));
-            int cycle = segment.queue.cycle();
-            SingleChronicleQueueStore store = segment.queue.storeForCycle(cycle, segment.queue.epoch(), true, null);
-            segment.queue.closeStore(store);
-            syncFiles(dir);
+            queue = build(dir, clock);
+            int cycle = queue.cycle();
+            SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), true, null);
+            queue.closeStore(store);
+            List<Path> made;
+            try (Stream<Path> files = Files.list(dir)) {
+                made = files.toList();
+            }
+            segment = new Segment(number, dir, queue, made);
             Files.createFile(dir.resolve(READY));
-            segment.startAppending(segmentBytes, clock);
+            segment.startAppending(segmentBytes, touchAheadBytes, clock);
             segment.pretoucher.appended(cycle, 0);
             return segment;
         } catch (IOException | RuntimeException | Error e) {
             try {
                 if (segment != null) {
                     segment.close();
+                } else if (queue != null) {
+                    queue.close();
                 }
                 JournalDirectory.deleteTree(dir);
             } catch (IOException | RuntimeException cleanup) {
@@ -137,25 +146,15 @@ final class Segment implements AutoCloseable {
                 .build();
     }
 
-    private static void syncFiles(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
-            }
-        }
-    }
-
     static boolean isComplete(Path dir) {
         return Files.exists(dir.resolve(READY));
     }
 
     /** Gives this segment an appender and a pretouch thread; once, for the segment that takes appends. */
-    void startAppending(long segmentBytes, Clock clock) {
+    void startAppending(long segmentBytes, long touchAheadBytes, Clock clock) {
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // used under the journal's lock, from any thread
-        pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), segmentBytes,
+        pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), segmentBytes, touchAheadBytes,
                 "journal-pretouch-" + dir.getParent().getFileName() + "-" + dir.getFileName());
     }
 

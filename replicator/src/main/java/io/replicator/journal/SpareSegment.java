@@ -12,9 +12,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The next segment, made ahead on a background thread: making one (a queue, its first cycle file) takes
- * several milliseconds, which would otherwise stall the append that rolls. The appender asks for it once the
- * current file is half full and takes it at the roll, waiting only if it is not ready yet. Not thread-safe:
- * {@link #request} and {@link #take} run under the journal's lock.
+ * milliseconds, and touching its pages more, which would otherwise stall the append that rolls and the ones
+ * after. The appender asks for it at the roll before (a busy journal) or once the current file is half full,
+ * and takes it at the roll, waiting only if it is not ready yet. Not thread-safe: {@link #request} and
+ * {@link #take} run under the journal's lock.
  */
 final class SpareSegment implements AutoCloseable {
 
@@ -22,9 +23,9 @@ final class SpareSegment implements AutoCloseable {
     /** A segment not made within this is a disk that hangs: the roll fails, and with it the journal. */
     private static final long MAKE_TIMEOUT_SECONDS = 60;
 
-    /** Makes segment {@code number} (see {@link Segment#create}). */
+    /** Makes segment {@code number}, its pages touched that far ahead (see {@link Segment#create}). */
     interface Maker {
-        Segment make(int number) throws IOException;
+        Segment make(int number, long touchAheadBytes) throws IOException;
     }
 
     private final Maker maker;
@@ -41,19 +42,24 @@ final class SpareSegment implements AutoCloseable {
         });
     }
 
-    /** Starts making segment {@code number} unless it is already asked for. Cheap when it is. */
-    void request(int number) {
+    /** Whether segment {@code number} is already asked for; cheap, for the append path. */
+    boolean requested() {
+        return pending != null;
+    }
+
+    /** Starts making segment {@code number} unless one is already asked for. */
+    void request(int number, long touchAheadBytes) {
         if (pending == null) {
             pendingNumber = number;
-            pending = executor.submit(() -> maker.make(number));
+            pending = executor.submit(() -> maker.make(number, touchAheadBytes));
         }
     }
 
     /** Segment {@code number}: the spare if it was asked for, else made now. */
-    Segment take(int number) throws IOException {
+    Segment take(int number, long touchAheadBytes) throws IOException {
         Future<Segment> f = pending;
         if (f == null) {
-            return maker.make(number);
+            return maker.make(number, touchAheadBytes);
         }
         if (pendingNumber != number) {
             throw new IllegalStateException("spare segment " + pendingNumber + " was made, but the roll needs " + number);
@@ -70,7 +76,7 @@ final class SpareSegment implements AutoCloseable {
         } catch (ExecutionException e) {
             pending = null; // it cleaned up after itself; try once more here, and fail with its own error
             LOG.warn("making segment " + number + " ahead failed (" + e.getCause() + "); making it now");
-            return maker.make(number);
+            return maker.make(number, touchAheadBytes);
         }
     }
 

@@ -192,7 +192,7 @@ class ChronicleSegmentsTest extends JournalContract {
         Path gen = generationDir();
         List<Path> segments = segmentDirs();
         int newest = Segment.numberOf(segments.get(segments.size() - 1).getFileName().toString());
-        Segment.create(gen, newest + 1, clock, SEGMENT).close(); // a spare made ahead: complete, no entries
+        Segment.create(gen, newest + 1, clock, SEGMENT, 0).close(); // a spare made ahead: complete, no entries
         Path unfinished = gen.resolve(Segment.name(newest + 2)); // a crash while making a segment
         Files.createDirectories(unfinished);
         Files.writeString(unfinished.resolve("metadata.cq4t"), "half");
@@ -216,7 +216,7 @@ class ChronicleSegmentsTest extends JournalContract {
         int oldest = Segment.numberOf(segmentDirs().get(0).getFileName().toString());
         assertTrue(oldest > 1, "segments " + segmentDirs());
         // What a crash while retention deletes a segment leaves: the directory without its cycle files.
-        Segment.create(generationDir(), oldest - 1, clock, SEGMENT).close();
+        Segment.create(generationDir(), oldest - 1, clock, SEGMENT, 0).close();
         journal = ChronicleJournal.open(dir, LARGE, WEEK, clock, SEGMENT);
         assertTrue(Files.notExists(generationDir().resolve(Segment.name(oldest - 1))));
         assertEquals(first, journal.firstSeq());
