@@ -53,6 +53,31 @@ public record TlsCertificates(Path serverDir, Path clientDir) {
         }
     }
 
+    /**
+     * For the replication link: a CA ({@code ca-cert.pem}) and one node certificate ({@code node-cert.pem},
+     * {@code node-key.pem}; server and client use, IP 127.0.0.1) that both nodes present.
+     */
+    public static Path forNodes(Path dir, String caName) {
+        try {
+            Files.createDirectories(dir);
+            Path ext = Files.writeString(dir.resolve("node.ext"), String.join("\n", "subjectAltName=IP:127.0.0.1",
+                    "basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment",
+                    "extendedKeyUsage=serverAuth,clientAuth", ""));
+            String d = dir.toString() + "/";
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "ca-key.pem", "-out", d + "ca-cert.pem",
+                    "-days", "2", "-subj", "/CN=" + caName, "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "node-key.raw.pem", "-out", d + "node.csr",
+                    "-subj", "/CN=replicator-node");
+            openssl("pkcs8", "-topk8", "-nocrypt", "-in", d + "node-key.raw.pem", "-out", d + "node-key.pem");
+            openssl("x509", "-req", "-in", d + "node.csr", "-CA", d + "ca-cert.pem", "-CAkey", d + "ca-key.pem",
+                    "-CAcreateserial", "-days", "2", "-extfile", ext.toString(), "-out", d + "node-cert.pem");
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void openssl(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = "openssl";

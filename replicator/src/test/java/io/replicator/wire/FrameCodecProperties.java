@@ -1,5 +1,6 @@
 package io.replicator.wire;
 
+import io.replicator.nbd.codec.TrackingAllocator;
 import static io.replicator.wire.WireConstants.MAX_GENERATIONS;
 import static io.replicator.wire.WireConstants.MAX_MAC_BYTES;
 import static io.replicator.wire.WireConstants.MAX_NONCE_BYTES;

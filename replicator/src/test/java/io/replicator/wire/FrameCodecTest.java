@@ -1,5 +1,6 @@
 package io.replicator.wire;
 
+import io.replicator.nbd.codec.TrackingAllocator;
 import static io.replicator.wire.FrameBytes.concat;
 import static io.replicator.wire.FrameBytes.encode;
 import static io.replicator.wire.FrameBytes.feed;

@@ -1,5 +1,6 @@
 package io.replicator.wire;
 
+import io.replicator.nbd.codec.TrackingAllocator;
 import static io.replicator.wire.WireConstants.BODY_LENGTH_OFFSET;
 import static io.replicator.wire.WireConstants.FLAGS_OFFSET;
 import static io.replicator.wire.WireConstants.FRAME_FLAG_LZ4;

@@ -2,13 +2,11 @@ package io.replicator.e2e.pair;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.replicator.e2e.ExternalTool;
+import io.replicator.e2e.TlsCertificates;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,25 +33,25 @@ class LinkTlsCompressionIT {
 
     @Test
     void aTlsLinkWithLz4MirrorsEveryWrite() {
-        Path certs = certificates(dir.resolve("certs"), "ca");
+        Path certs = TlsCertificates.forNodes(dir.resolve("certs"), "ca");
         pair = PairProcesses.start(dir, PairSettings.defaults().netYaml(tls(certs, certs) + "  compression: lz4\n"));
         pair.promote(pair.alpha());
         // text-like (compresses) and random (does not) data, and zeroes
-        qemuIo(pair.alpha(), "write -P 0x41 0 8M", "write -z 8M 1M");
+        QemuIo.run(pair.alpha(), "write -P 0x41 0 8M", "write -z 8M 1M");
         Fio.Result random = Fio.run(dir.resolve("fio"), "random", pair.alpha().nbdUri(),
                 List.of("--rw=randwrite", "--bs=64k", "--iodepth=8", "--size=16m", "--offset=16m", "--randseed=7"));
         random.assertSuccess();
         pair.await(pair.alpha(), "the peer has synced every write", s -> s.replication() != null
                 && PairProcesses.established(s) && s.outOfSyncBytes() == 0);
-        qemuIo(pair.alpha(), "flush");
+        QemuIo.run(pair.alpha(), "flush");
         pair.assertDisksIdentical();
         assertTrue(pair.alpha().log().contains("authenticated beta"), pair.alpha().log());
     }
 
     @Test
     void aPeerWithACertificateFromAnotherCaNeverConnects() throws IOException {
-        Path good = certificates(dir.resolve("good"), "good-ca");
-        Path other = certificates(dir.resolve("other"), "other-ca");
+        Path good = TlsCertificates.forNodes(dir.resolve("good"), "good-ca");
+        Path other = TlsCertificates.forNodes(dir.resolve("other"), "other-ca");
         // beta gets its own resource file: the same secret, but a certificate (and CA) alpha does not trust
         pair = PairProcesses.create(dir, PairSettings.defaults().netYaml(tls(good, good)).otherSecretOn("beta"));
         Files.copy(dir.resolve("r0.secret"), dir.resolve("other.secret"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -73,42 +71,5 @@ class LinkTlsCompressionIT {
                 + "\n  tls-ca: " + ca.resolve("ca-cert.pem") + "\n";
     }
 
-    /** A CA and one node certificate (server and client use, IP 127.0.0.1) that both nodes present. */
-    private static Path certificates(Path dir, String caName) {
-        try {
-            Files.createDirectories(dir);
-            Path ext = Files.writeString(dir.resolve("node.ext"), String.join("\n", "subjectAltName=IP:127.0.0.1",
-                    "basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment",
-                    "extendedKeyUsage=serverAuth,clientAuth", ""));
-            String d = dir.toString() + "/";
-            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "ca-key.pem", "-out", d + "ca-cert.pem",
-                    "-days", "2", "-subj", "/CN=" + caName, "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "node-key.raw.pem", "-out", d + "node.csr",
-                    "-subj", "/CN=replicator-node");
-            openssl("pkcs8", "-topk8", "-nocrypt", "-in", d + "node-key.raw.pem", "-out", d + "node-key.pem");
-            openssl("x509", "-req", "-in", d + "node.csr", "-CA", d + "ca-cert.pem", "-CAkey", d + "ca-key.pem",
-                    "-CAcreateserial", "-days", "2", "-extfile", ext.toString(), "-out", d + "node-cert.pem");
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    private static void openssl(String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = "openssl";
-        System.arraycopy(args, 0, command, 1, args.length);
-        ExternalTool.runOk(ExternalTool.SHORT, command);
-    }
-
-    private static void qemuIo(DaemonNode node, String... commands) {
-        List<String> command = new java.util.ArrayList<>(List.of("qemu-io", "-f", "raw"));
-        for (String c : commands) {
-            command.add("-c");
-            command.add(c);
-        }
-        command.add(node.nbdUri());
-        ExternalTool.run(ExternalTool.LONG, Map.of(), command).assertSuccess();
-    }
 }

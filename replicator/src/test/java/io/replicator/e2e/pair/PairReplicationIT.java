@@ -55,7 +55,7 @@ class PairReplicationIT {
         DaemonNode beta = pair.beta();
         pair.promote(alpha);
 
-        qemuIo(alpha, WRITES);
+        QemuIo.run(alpha, WRITES);
         Fio.Result write = fio(alpha, "write", "--do_verify=1");
         write.assertSuccess();
         assertEquals(FIO_BYTES, write.writeBytes(), write.describe());
@@ -63,7 +63,7 @@ class PairReplicationIT {
 
         pair.demote(alpha);
         pair.promote(beta);
-        qemuIo(beta, READS);
+        QemuIo.run(beta, READS);
         Fio.Result verify = fio(beta, "write", "--verify_only=1");
         verify.assertSuccess();
         assertEquals(FIO_BYTES, verify.readBytes(), "fio's verify-only pass on beta read everything: " + verify.describe());
@@ -84,7 +84,7 @@ class PairReplicationIT {
         pair = PairProcesses.start(dir, PairSettings.defaults());
         DaemonNode alpha = pair.alpha();
         pair.promote(alpha);
-        qemuIo(alpha, "write -P 0x3c 0 4M");
+        QemuIo.run(alpha, "write -P 0x3c 0 4M");
 
         alpha.stop(); // SIGTERM: exit 0
         assertFalse(alpha.log().contains("disk failure"), "alpha reported a disk failure while stopping:\n" + alpha.log());
@@ -141,16 +141,6 @@ class PairReplicationIT {
         pair.assertDisksIdentical();
     }
 
-    private static void qemuIo(DaemonNode node, String... commands) {
-        List<String> command = new ArrayList<>(List.of("qemu-io", "-f", "raw"));
-        for (String c : commands) {
-            command.add("-c");
-            command.add(c);
-        }
-        command.add(node.nbdUri());
-        ExternalTool.Result result = ExternalTool.run(ExternalTool.LONG, Map.of(), command).assertSuccess();
-        assertFalse(result.stdout().contains("failed") || result.stderr().contains("failed"), result.describe());
-    }
 
     /** The same job (seed, size, pattern) for writing and for verifying. */
     private Fio.Result fio(DaemonNode node, String name, String... extra) {
