@@ -127,6 +127,9 @@ final class Actions {
         boolean reached = r.ticket.await(); // does not block: the ticket is done
         sim.event(n + ": " + r + " completed" + (reached ? "" : " (peer gone: local only)"));
         sim.invariants.atCompletion(n, r, reached);
+        if (reached) {
+            sim.invariants.peerPromises(n, r);
+        }
         if (r.kind == ClientRequest.Kind.FLUSH) {
             for (ClientRequest w : r.covered) {
                 boolean replicated = reached && w.ticket.acks() != null && w.ticket.acks() == r.ticket.acks();

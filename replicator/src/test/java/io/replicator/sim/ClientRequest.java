@@ -25,6 +25,12 @@ final class ClientRequest {
      */
     List<ClientRequest> covered;
     boolean localSynced;
+    /**
+     * The writes the peer made durable for this request (checked when its ack arrived), with the peer's
+     * power epoch then: they become promises only when the request completes (the client is told).
+     */
+    List<ClientRequest> peerDurable = List.of();
+    int peerEpoch;
     /** The peer's part was checked when its acknowledgement arrived. */
     boolean peerChecked;
 

@@ -8,6 +8,8 @@ import io.replicator.core.ReplicationState;
 import io.replicator.core.Role;
 import io.replicator.wire.Message;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The safety rules of architecture.md, checked while the simulation runs. Each check names its rule:
@@ -189,10 +191,12 @@ final class Invariants {
             if (!peerIntact) {
                 continue;
             }
+            List<ClientRequest> durable = new ArrayList<>();
             if (r.kind == ClientRequest.Kind.FLUSH) {
                 for (ClientRequest w : r.covered) {
                     if (w.ticket.acks() == r.ticket.acks()) {
-                        promise(peer, w, true, "the peer synced a flush");
+                        holds(peer, w, true, "it synced " + r + " covering it");
+                        durable.add(w);
                     }
                 }
             } else if (expectedLevel(r) >= AckTracker.WRITTEN) {
@@ -200,9 +204,27 @@ final class Invariants {
                 holds(n, r, false, "its write was acknowledged WRITTEN by the peer");
                 holds(peer, r, false, "it acknowledged " + r + " WRITTEN");
                 if (expectedLevel(r) == AckTracker.SYNCED) {
-                    promise(peer, r, true, "the peer synced a FUA write");
+                    holds(peer, r, true, "it synced " + r);
+                    durable.add(r);
                 }
             }
+            r.peerDurable = durable;
+            r.peerEpoch = peerEpochAtSend;
+        }
+    }
+
+    /**
+     * A FLUSH or FUA write completed with the peer's sync: what the peer made durable for it becomes a
+     * promise on the peer too (unless the peer's disk was replaced or lost power since: then the ack
+     * said nothing about its disk now, and the data is checked as the peer's own promises are).
+     */
+    void peerPromises(SimNode n, ClientRequest r) throws IOException {
+        SimNode peer = sim.other(n);
+        if (peer.powerEpoch != r.peerEpoch) {
+            return;
+        }
+        for (ClientRequest w : r.peerDurable) {
+            promise(peer, w, true, "the peer synced " + r + " which completed");
         }
     }
 
