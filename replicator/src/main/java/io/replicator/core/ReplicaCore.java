@@ -140,6 +140,9 @@ public final class ReplicaCore {
                     redone++;
                 }
             }
+            // after a kill -9 the entries may be in the page cache only: durable before the data they redo,
+            // or a power loss would leave on disk writes that no journal (and no peer) knows of
+            journal.sync();
             disk.flush();
             log.info("redid " + redone + " writes from the journal (seq " + from + " to " + journal.lastSeq() + ")");
         }
