@@ -694,7 +694,8 @@ public final class ReplicaCore {
      * @return bytes sent, {@link #IDLE} when there is nothing to send, {@link #BLOCKED} when the window is full
      */
     public synchronized long pump(long maxBytes) throws IOException {
-        if (out == null || out.kind == null) {
+        if (out == null || out.kind == null || failed) {
+            // a failed disk is no source: its journal may end with a write that failed before it was sent
             return IDLE;
         }
         clearSyncedRegions();
