@@ -14,7 +14,8 @@ import java.util.List;
  *   <li>no generation in common: if one side never wrote, it is the target, else unrelated data;
  *   <li>both started a generation after the newest common one: split brain;
  *   <li>one did: it is the source; the other is the target, with a full sync if it holds writes past
- *       the branch point (a crashed Primary's writes that never reached the peer);
+ *       the branch point, the earliest start of the source's new generations (a crashed Primary's
+ *       writes that never reached the peer, or seqs the source used again after losing its journal's tail);
  *   <li>neither did: in sync if the last seqs are equal, else the one further ahead is the source.
  * </ol>
  * A verdict that would make a Primary the SyncTarget is refused (demote it first).
@@ -88,7 +89,12 @@ public final class ConnectDecision {
         if (myNew || peerNew) {
             List<Generation> sourceGens = myNew ? a : b;
             int common = myNew ? ia : ib;
-            long branch = sourceGens.get(common - 1).firstSeq();
+            // the earliest start of the source's new generations: after a power loss shortened its journal,
+            // a newer generation can start at a lower seq than an older one (the seqs were used again)
+            long branch = Long.MAX_VALUE;
+            for (int i = 0; i < common; i++) {
+                branch = Math.min(branch, sourceGens.get(i).firstSeq());
+            }
             NodeInfo target = myNew ? peer : mine;
             boolean extra = target.lastSeq() >= branch;
             Outcome source = new Outcome(Verdict.SOURCE, extra, extra
