@@ -41,9 +41,11 @@ public final class DirtyBitmap implements Closeable {
     private final long regions;
     private final long words;
     private final AtomicLong dirty = new AtomicLong();
+    private final Runnable onForce; // in memory: what a simulation runs where a file would be msynced
     private volatile boolean closed;
 
-    private DirtyBitmap(Path file, FileChannel channel, ByteBuffer buf, long volumeBytes, int regionBytes) {
+    private DirtyBitmap(Path file, FileChannel channel, ByteBuffer buf, long volumeBytes, int regionBytes, Runnable onForce) {
+        this.onForce = onForce;
         this.file = file;
         this.channel = channel;
         this.buf = buf;
@@ -74,7 +76,7 @@ public final class DirtyBitmap implements Closeable {
             if (size != fileBytes) {
                 throw new IOException("dirty bitmap " + file + ": size " + size + " (expected: " + fileBytes + ")");
             }
-            DirtyBitmap bitmap = new DirtyBitmap(file, ch, map, volumeBytes, regionBytes);
+            DirtyBitmap bitmap = new DirtyBitmap(file, ch, map, volumeBytes, regionBytes, null);
             bitmap.countAndCheckTail();
             return bitmap;
         } catch (IOException | RuntimeException e) {
@@ -85,9 +87,17 @@ public final class DirtyBitmap implements Closeable {
 
     /** A bitmap in memory, for the simulation; {@link #force()} does nothing. */
     public static DirtyBitmap inMemory(long volumeBytes, int regionBytes) {
+        return inMemory(volumeBytes, regionBytes, () -> { });
+    }
+
+    /**
+     * A bitmap in memory whose {@link #force()} runs {@code onForce}: the deterministic simulation learns
+     * which bits a power loss keeps.
+     */
+    public static DirtyBitmap inMemory(long volumeBytes, int regionBytes, Runnable onForce) {
         long fileBytes = fileBytes(volumeBytes, regionBytes);
         ByteBuffer buf = ByteBuffer.allocateDirect((int) fileBytes); // direct: atomic long access needs it
-        return new DirtyBitmap(null, null, buf, volumeBytes, regionBytes);
+        return new DirtyBitmap(null, null, buf, volumeBytes, regionBytes, onForce);
     }
 
     public int regionBytes() {
@@ -174,9 +184,12 @@ public final class DirtyBitmap implements Closeable {
         return lastDirty ? (count - 1) * regionBytes + lastRegionBytes : count * regionBytes;
     }
 
-    /** Writes the bits to disk (msync); a no-op in memory. */
+    /** Writes the bits to disk (msync); in memory it only tells the simulation, if one watches. */
     public void force() throws IOException {
         ensureOpen();
+        if (onForce != null) {
+            onForce.run();
+        }
         if (buf instanceof MappedByteBuffer map && channel != null) {
             try {
                 map.force();
