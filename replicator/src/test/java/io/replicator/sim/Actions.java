@@ -115,7 +115,6 @@ final class Actions {
         if (r.needsLocalSync()) {
             try {
                 n.core.syncLocal(r.ticket.seq());
-                n.bitmapHistory.forced(n.bitmap);
                 r.localSynced = true;
             } catch (IOException e) {
                 n.requests.remove(r);
@@ -202,7 +201,6 @@ final class Actions {
             d.synced = true;
             try {
                 n.core.syncLocal(d.flush.seq());
-                n.bitmapHistory.forced(n.bitmap);
             } catch (IOException e) {
                 sim.event(n + ": demote: flush failed: " + e.getMessage());
                 finishDemote(n);

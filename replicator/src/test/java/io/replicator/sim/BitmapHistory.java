@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 /**
  * What a power loss leaves of the memory-mapped dirty bitmap: the kernel may have written its page back
  * at any moment since the last {@code force()} (msync), so after the loss the bits are as they were at
- * one of those moments. The simulator records the bits after every step and forgets them at each force.
+ * one of those moments. The simulator records the bits after every step and forgets them at each force
+ * (the in-memory bitmap reports its {@code force()} calls).
  */
 final class BitmapHistory {
     private static final int MAX_SNAPSHOTS = 32;

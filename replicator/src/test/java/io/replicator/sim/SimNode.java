@@ -92,7 +92,7 @@ final class SimNode {
         CrashableJournal j = new CrashableJournal(profile.journalMaxEntries());
         journal = j;
         device = new CrashableDevice(volumeBytes, watcher, j::lastSeq);
-        bitmap = DirtyBitmap.inMemory(volumeBytes, profile.regionBytes());
+        bitmap = DirtyBitmap.inMemory(volumeBytes, profile.regionBytes(), () -> bitmapHistory.forced(bitmap));
         bitmapHistory = new BitmapHistory(bitmap);
         stored = meta;
         powerEpoch++;
