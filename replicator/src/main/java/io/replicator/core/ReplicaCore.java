@@ -627,6 +627,7 @@ public final class ReplicaCore {
         if (meta.bitmapSinceSeq() == 0) {
             meta = meta.withSeqs(checkpointSeq, from, fromSeq - 1);
         }
+        bitmap.force(); // the bits are durable before the metadata that says they are in use
         persist();
     }
 
@@ -662,6 +663,7 @@ public final class ReplicaCore {
         } else {
             if (kind == SyncKind.full) {
                 bitmap.markAll();
+                bitmap.force(); // before the metadata says the bitmap covers everything from seq 1
                 meta = meta.withSeqs(checkpointSeq, 1, meta.peerSyncedSeq());
             }
             out.syncTotalBytes = bitmap.dirtyBytes();
