@@ -883,7 +883,12 @@ public final class ReplicaCore {
             // now, not at the first write: a crashed Primary that returns with writes this node never got
             // must find a newer generation here, or it would be the SyncSource of a Primary (refused)
             newGeneration();
-        } else if (out == null) {
+        } else if (peerInfo == null || !peerInfo.disk().isUsable()) {
+            // no replica holds what this node writes next: a new generation marks the branch (a failed
+            // peer's journal may end with a write it never sent, under the same seq as our next one)
+            needNewGeneration = true;
+        }
+        if (port != null && out == null) {
             if (peerInfo != null && peerInfo.disk().isUsable()) {
                 out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
             } else {
