@@ -642,7 +642,9 @@ public final class ReplicaCore {
         boolean bitmapCovers = bitmapSince > 0 && bitmapSince <= peerSeq + 1 && peerSeq <= journal.lastSeq()
                 && sharesGeneration(peerInfo.generations());
         SyncKind kind;
-        if (forceFull || peerInfo.justCreated() || peerSeq > journal.lastSeq()) {
+        // an Inconsistent peer (interrupted sync) may hold writes this node lost in a crash and whose seqs
+        // it used again in a new generation: none of our records covers them
+        if (forceFull || peerInfo.justCreated() || peerSeq > journal.lastSeq() || peerSeq >= branchFrom(peerInfo.generations())) {
             kind = SyncKind.full;
         } else if (peerUsable && journal.firstSeq() <= peerSeq + 1) {
             kind = SyncKind.journal;
@@ -677,6 +679,20 @@ public final class ReplicaCore {
         port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes));
         log.info("SyncSource: " + kind + " sync to " + settings.peer() + " from seq " + (peerSeq + 1) + " ("
                 + out.syncTotalBytes + " bytes out of sync)");
+    }
+
+    /** The earliest start of this node's generations newer than the newest one the peer has (MAX_VALUE: none). */
+    private long branchFrom(List<Generation> peerGenerations) {
+        long branch = Long.MAX_VALUE;
+        for (Generation mine : meta.generations()) {
+            for (Generation theirs : peerGenerations) {
+                if (mine.uuid() == theirs.uuid()) {
+                    return branch;
+                }
+            }
+            branch = Math.min(branch, mine.firstSeq());
+        }
+        return Long.MAX_VALUE; // nothing in common: the other rules decide
     }
 
     private boolean sharesGeneration(List<Generation> peerGenerations) {
