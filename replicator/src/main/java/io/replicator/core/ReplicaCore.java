@@ -478,6 +478,12 @@ public final class ReplicaCore {
         diskState = DiskState.UpToDate;
         targetKind = null;
         meta = meta.withGenerations(i.generations(), false).withDisk(DiskState.UpToDate);
+        if (wasSync) {
+            // this disk now holds the peer's data: what the bitmap said the peer lacked is void (its "since"
+            // would otherwise claim to cover the writes received here, which it never marked)
+            bitmap.clearAll();
+            meta = meta.withSeqs(checkpointSeq, 0, i.seq());
+        }
         persist();
         if (wasSync) {
             log.info("in sync with " + settings.peer() + " at seq " + i.seq() + ": disk UpToDate");
