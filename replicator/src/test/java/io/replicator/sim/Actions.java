@@ -82,6 +82,7 @@ final class Actions {
             }
         }
         ClientRequest r = new ClientRequest(kind, id, first, blocks, fua, n.core, ticket, null);
+        r.peerEpochsAtIssue = new long[][] {sim.floors.epochsOfPeer(0), sim.floors.epochsOfPeer(1)};
         n.requests.add(r);
         n.unflushed.add(r);
         sim.divergent[n.index] |= alone;

@@ -24,6 +24,8 @@ final class ClientRequest {
      * from the peer replaces this node's data (then they may be legitimately gone).
      */
     List<ClientRequest> covered;
+    /** Per node, the other node's failovers and forces when this request was issued (see {@link Floors}). */
+    long[][] peerEpochsAtIssue;
     boolean localSynced;
     /**
      * The writes the peer made durable for this request (checked when its ack arrived), with the peer's

@@ -6,7 +6,8 @@ package io.replicator.sim;
  * stands. A promise made while the peer acknowledged the sync ({@code replicated}) stands until an
  * operator forces the peer's promotion over a disk that was not UpToDate (he accepted the loss); one
  * made by the node alone (peer away: a degraded flush) also falls when the peer is promoted while
- * disconnected from it: without fencing, a failover may lose what only the old Primary had.
+ * disconnected from it: without fencing, a failover may lose what only the old Primary had. Both count
+ * from when the write was issued, not from when its flush completed.
  */
 final class Floors {
 
@@ -45,12 +46,21 @@ final class Floors {
         forces[node]++;
     }
 
-    /** Records that {@code block} of {@code node} must keep write {@code writeId} (or newer). */
-    void promise(int node, int block, long writeId, boolean zero, boolean replicatedOnPeer) {
+    /** The peer's failovers and forces so far (a write records them when it is issued). */
+    long[] epochsOfPeer(int node) {
+        return new long[] {failovers[1 - node], forces[1 - node]};
+    }
+
+    /**
+     * Records that {@code block} of {@code node} must keep write {@code writeId} (or newer);
+     * {@code peerEpochs}: the peer's counts when the write was issued (a failover after that may lose it,
+     * even if the client hears of its completion later).
+     */
+    void promise(int node, int block, long writeId, boolean zero, boolean replicatedOnPeer, long[] peerEpochs) {
         Floor[][] kind = replicatedOnPeer ? replicated : local;
         Floor old = kind[node][block];
         if (old == null || old.writeId <= writeId || !valid(node, old, replicatedOnPeer)) {
-            kind[node][block] = new Floor(writeId, zero, failovers[1 - node], forces[1 - node]);
+            kind[node][block] = new Floor(writeId, zero, peerEpochs[0], peerEpochs[1]);
         }
     }
 

@@ -255,7 +255,7 @@ final class Invariants {
     void promise(SimNode n, ClientRequest w, boolean replicated, String why) throws IOException {
         sim.stats.promises++;
         for (int b = w.firstBlock; b < w.firstBlock + w.blocks; b++) {
-            sim.floors.promise(n.index, b, w.writeId, w.zero(), replicated);
+            sim.floors.promise(n.index, b, w.writeId, w.zero(), replicated, w.peerEpochsAtIssue[n.index]);
         }
         holds(n, w, true, why);
     }
