@@ -894,16 +894,18 @@ public final class ReplicaCore {
         if (diskState != DiskState.UpToDate && !wait.force()) {
             return ControlResult.refused("the disk became " + diskState + " during the promotion (--force overrides)");
         }
-        if (diskState != DiskState.UpToDate) {
+        boolean forced = diskState != DiskState.UpToDate;
+        if (forced) {
             log.warn("promote --force: the disk was " + diskState + "; the operator declared it UpToDate");
             diskState = DiskState.UpToDate;
             meta = meta.withDisk(diskState).withGenerations(meta.generations(), false);
             persist();
         }
         role = Role.Primary;
-        if (port == null) {
-            // now, not at the first write: a crashed Primary that returns with writes this node never got
-            // must find a newer generation here, or it would be the SyncSource of a Primary (refused)
+        if (forced || port == null) {
+            // now, not at the first write: a forced disk (a sync cut short, an outdated copy) matches no seq of
+            // any generation, and a crashed Primary that returns with writes this node never got must find a
+            // newer generation here, or it would be the SyncSource of a Primary (refused)
             newGeneration();
         } else if (peerInfo == null || !peerInfo.disk().isUsable()) {
             // no replica holds what this node writes next: a new generation marks the branch (a failed
@@ -911,7 +913,7 @@ public final class ReplicaCore {
             needNewGeneration = true;
         }
         if (port != null && out == null) {
-            if (peerInfo != null && peerInfo.disk().isUsable()) {
+            if (!forced && peerInfo != null && peerInfo.disk().isUsable()) {
                 out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
             } else {
                 startSource(true);
