@@ -84,7 +84,7 @@ done
 
 if [ "$build" = 1 ] || { [ ! -f "$jar" ] && [ "$jar" = "$repo/replicator/target/replicator.jar" ]; }; then
   echo "fio-vs-peers: building the server jar (tests skipped)" >&2
-  (cd "$repo" && mvn -B -q -o package -Dmaven.test.skip=true -pl replicator -am)
+  (cd "$repo" && mvn -B -q -o package -DskipTests -pl replicator -am)
 fi
 [ -f "$jar" ] || { echo "fio-vs-peers: build did not produce $jar" >&2; exit 2; }
 

@@ -23,7 +23,7 @@ if [ "$build" = 0 ] && [ -f "$jar" ] && [ -z "$(find "$here/src" -name '*.java' 
   :
 else
   echo "run-jmh: building $jar (tests skipped)" >&2
-  (cd "$repo" && mvn -B -q -o package -Dmaven.test.skip=true -pl bench -am)
+  (cd "$repo" && mvn -B -q -o package -DskipTests -pl bench -am)
 fi
 
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
