@@ -17,6 +17,8 @@ class ConnectDecisionTest {
     private static final Generation G2 = new Generation(0x2222, 101);
     private static final Generation G3 = new Generation(0x3333, 101);
     private static final Generation OTHER = new Generation(0x9999, 1);
+    /** Started after G2 but at a lower seq: a power loss shortened the journal before it began. */
+    private static final Generation G4 = new Generation(0x4444, 95);
 
     private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
         return new NodeInfo(role, disk, lastSeq, false, List.of(gens));
@@ -49,6 +51,8 @@ class ConnectDecisionTest {
                         node(P, U, 150, G2, G1), node(S, U, 120, G1), SOURCE, true),
                 Arguments.of("the peer started a new generation and I crashed ahead of the branch",
                         node(S, U, 120, G1), node(P, U, 150, G2, G1), TARGET, true),
+                Arguments.of("the branch point is the earliest start of the source's new generations",
+                        node(P, U, 150, G4, G2, G1), node(S, U, 98, G1), SOURCE, true),
                 Arguments.of("same generation, same seq", node(S, U, 100, G1), node(P, U, 100, G1), IN_SYNC, false),
                 Arguments.of("same generation, I am ahead", node(P, U, 120, G1), node(S, U, 100, G1), SOURCE, false),
                 Arguments.of("same generation, I am behind", node(S, U, 100, G1), node(S, U, 120, G1), TARGET, false),
