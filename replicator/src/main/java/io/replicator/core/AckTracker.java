@@ -1,11 +1,15 @@
 package io.replicator.core;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+
 /**
  * The send window of one connection: what was sent (position, seq and bytes of each stream message)
  * and the peer's cumulative acknowledgements (every stream message up to each position was received /
- * written / written and synced). Client threads wait here, outside the core's lock, until their message
- * reaches the level their protocol asks, or until the connection is gone (then the write completes
- * degraded: the journal and the bitmap remember what the peer lacks). The window is bounded in
+ * written / written and synced). A client request completes when its message reaches the level its
+ * protocol asks ({@link #whenDone}: no thread waits), or when the connection is gone (then the write
+ * completes degraded: the journal and the bitmap remember what the peer lacks). The window is bounded in
  * messages not yet synced by the peer and in bytes not yet written by it.
  */
 public final class AckTracker {
@@ -28,6 +32,17 @@ public final class AckTracker {
     private long written;
     private long synced;
     private boolean closed;
+    /** Completions waiting for a level (index = level - 1), nearest position first. */
+    @SuppressWarnings("unchecked")
+    private final PriorityQueue<Waiter>[] waiters = new PriorityQueue[] {
+            new PriorityQueue<Waiter>(), new PriorityQueue<Waiter>(), new PriorityQueue<Waiter>()};
+
+    private record Waiter(long pos, Runnable then) implements Comparable<Waiter> {
+        @Override
+        public int compareTo(Waiter o) {
+            return Long.compare(pos, o.pos);
+        }
+    }
 
     /** {@code firstPos}: the position of the first message this tracker will see sent. */
     public AckTracker(long maxBytes, long firstPos) {
@@ -50,16 +65,65 @@ public final class AckTracker {
         bytesAt[(int) (pos & MASK)] = bytesSent;
     }
 
-    public synchronized void advance(long r, long w, long s) {
-        received = Math.max(received, Math.min(r, sentPos));
-        written = Math.max(written, Math.min(w, sentPos));
-        synced = Math.max(synced, Math.min(s, sentPos));
-        notifyAll();
+    public void advance(long r, long w, long s) {
+        List<Runnable> due;
+        synchronized (this) {
+            received = Math.max(received, Math.min(r, sentPos));
+            written = Math.max(written, Math.min(w, sentPos));
+            synced = Math.max(synced, Math.min(s, sentPos));
+            notifyAll();
+            due = takeDue();
+        }
+        runAll(due);
     }
 
-    public synchronized void close() {
-        closed = true;
-        notifyAll();
+    /** The connection is gone: every waiter completes (the writes stand locally; the peer catches up later). */
+    public void close() {
+        List<Runnable> due;
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+            due = takeDue();
+        }
+        runAll(due);
+    }
+
+    /**
+     * Runs {@code then} once {@code pos} reached {@code level} or the connection closed: at once on this
+     * thread if it already has, else on the thread that delivers the acknowledgement (the link's event
+     * loop), so no thread waits. {@code then} must be quick and must not block.
+     */
+    public void whenDone(long pos, int level, Runnable then) {
+        synchronized (this) {
+            if (!closed && !reached(pos, level)) {
+                waiters[level - 1].add(new Waiter(pos, then));
+                return;
+            }
+        }
+        then.run();
+    }
+
+    private List<Runnable> takeDue() {
+        List<Runnable> due = null;
+        for (int level = RECEIVED; level <= SYNCED; level++) {
+            PriorityQueue<Waiter> q = waiters[level - 1];
+            while (!q.isEmpty() && (closed || reached(q.peek().pos(), level))) {
+                if (due == null) {
+                    due = new ArrayList<>();
+                }
+                due.add(q.poll().then());
+            }
+        }
+        return due;
+    }
+
+    /** Outside the monitor: a completion may take other locks (the NBD reply path, metrics). */
+    private static void runAll(List<Runnable> due) {
+        if (due != null) {
+            for (Runnable r : due) {
+                r.run();
+            }
+        }
     }
 
     public synchronized boolean isClosed() {
@@ -82,6 +146,11 @@ public final class AckTracker {
     /** Messages sent since the peer's last sync. */
     public synchronized long unsynced() {
         return sentPos - synced;
+    }
+
+    /** Data bytes sent since the peer's last sync. */
+    public synchronized long unsyncedBytes() {
+        return synced < firstPos ? bytesSent : bytesSent - bytesAt[(int) (synced & MASK)];
     }
 
     public synchronized long unwrittenBytes() {

@@ -5,6 +5,7 @@ import io.replicator.nbd.device.BlockDevice;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The seam between the NBD server and replication: a {@link BlockDevice} whose writes go through the
@@ -48,8 +49,40 @@ public final class ReplicatedDevice implements BlockDevice {
         core.read(offset, dst);
     }
 
+    // The blocking forms (for callers other than the NBD session) wait for the submitted request.
+
     @Override
     public void write(long offset, ByteBuf data, boolean fua) throws IOException {
+        Waiting w = new Waiting();
+        submitWrite(offset, data, fua, w);
+        w.await();
+    }
+
+    @Override
+    public void flush() throws IOException {
+        Waiting w = new Waiting();
+        submitFlush(w);
+        w.await();
+    }
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws IOException {
+        Waiting w = new Waiting();
+        submitTrim(offset, length, fua, w);
+        w.await();
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException {
+        Waiting w = new Waiting();
+        submitWriteZeroes(offset, length, mayPunch, fastOnly, fua, w);
+        w.await();
+    }
+
+    // The local part runs here; the reply waits for the peer's acknowledgement without holding the thread.
+
+    @Override
+    public void submitWrite(long offset, ByteBuf data, boolean fua, Completion done) throws IOException {
         long start = System.nanoTime();
         int bytes = data.readableBytes();
         awaitRoom();
@@ -57,34 +90,39 @@ public final class ReplicatedDevice implements BlockDevice {
         if (fua) {
             core.syncLocal(ticket.seq());
         }
-        await(ticket);
-        latency.write(System.nanoTime() - start, bytes);
-        if (ticket.acks() != null) {
-            latency.replicated(bytes);
-        }
+        ticket.whenDone(() -> {
+            latency.write(System.nanoTime() - start, bytes);
+            if (ticket.acks() != null) {
+                latency.replicated(bytes);
+            }
+            done.done();
+        });
     }
 
     @Override
-    public void flush() throws IOException {
+    public void submitFlush(Completion done) throws IOException {
         long start = System.nanoTime();
         Ticket ticket = core.flush();
-        core.syncLocal(ticket.seq());
-        await(ticket);
-        latency.flush(System.nanoTime() - start);
+        core.syncLocal(ticket.seq()); // while the peer syncs the barrier
+        ticket.whenDone(() -> {
+            latency.flush(System.nanoTime() - start);
+            done.done();
+        });
     }
 
     @Override
-    public void trim(long offset, long length, boolean fua) throws IOException {
+    public void submitTrim(long offset, long length, boolean fua, Completion done) throws IOException {
         awaitRoom();
         Ticket ticket = core.trim(offset, length, fua);
         if (fua) {
             core.syncLocal(ticket.seq());
         }
-        await(ticket);
+        ticket.whenDone(done::done);
     }
 
     @Override
-    public void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException {
+    public void submitWriteZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua,
+            Completion done) throws IOException {
         if (fastOnly && !local.canFastZero()) {
             throw new FastZeroUnsupportedException("the backing store cannot zero quickly");
         }
@@ -93,7 +131,7 @@ public final class ReplicatedDevice implements BlockDevice {
         if (fua) {
             core.syncLocal(ticket.seq());
         }
-        await(ticket);
+        ticket.whenDone(done::done);
     }
 
     @Override
@@ -104,12 +142,6 @@ public final class ReplicatedDevice implements BlockDevice {
     @Override
     public void blockStatus(long offset, long length, ExtentSink sink) throws IOException {
         local.blockStatus(offset, length, sink);
-    }
-
-    /** Requests wait for the peer: each waits on its own I/O thread. */
-    @Override
-    public int requestsPerThread() {
-        return 1;
     }
 
     @Override
@@ -136,12 +168,22 @@ public final class ReplicatedDevice implements BlockDevice {
         }
     }
 
-    private static void await(Ticket ticket) throws IOException {
-        try {
-            ticket.await(); // false: the peer went away; the write stands locally and the peer catches up later
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the peer");
+    /** A completion that a blocking caller waits for. */
+    private static final class Waiting implements Completion {
+        private final CountDownLatch latch = new CountDownLatch(1);
+
+        @Override
+        public void done() {
+            latch.countDown();
+        }
+
+        void await() throws IOException {
+            try {
+                latch.await(); // done also when the peer went away: the write stands locally, the peer catches up later
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the peer");
+            }
         }
     }
 }

@@ -14,6 +14,15 @@ public record Ticket(AckTracker acks, long pos, int level, long seq) {
         return acks == null || acks.isDone(pos, level);
     }
 
+    /** Runs {@code then} when the ticket is done (see {@link AckTracker#whenDone}). */
+    public void whenDone(Runnable then) {
+        if (acks == null) {
+            then.run();
+        } else {
+            acks.whenDone(pos, level, then);
+        }
+    }
+
     /** @return false if the peer went away before acknowledging (the write stands locally) */
     public boolean await() throws InterruptedException {
         return acks == null || acks.await(pos, level);

@@ -6,8 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The backend an NBD export serves: data operations all take (offset, length, flags) and are
- * synchronous; the NBD session calls them from I/O threads, never from the event loop. Capability
+ * The backend an NBD export serves: data operations all take (offset, length, flags); the NBD
+ * session calls them from I/O threads, never from the event loop, through the {@code submit} forms
+ * for the data-changing ones (blocking unless a device completes them later). Capability
  * probes are apart from the data operations. Offsets and lengths are already range-checked by the
  * caller. Any {@link IOException} becomes an NBD error reply (EIO unless it is one of the typed
  * exceptions below).
@@ -33,6 +34,35 @@ public interface BlockDevice extends Closeable {
      * {@code fastOnly}: fail with {@link FastZeroUnsupportedException} rather than write zeroes slowly.
      */
     void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException;
+
+    /**
+     * The data-changing requests for a device whose replies wait on more than its disk (a peer's
+     * acknowledgement): the local part runs on the calling I/O thread, then {@code done} runs once,
+     * possibly later and on another thread, when the request may be answered. The I/O thread is free
+     * meanwhile, so waiting requests hold no threads. {@code data} is the caller's again when the call
+     * returns (a device that needs it longer retains it). An exception means the request failed and
+     * {@code done} never runs. The defaults run the blocking operation and then {@code done}.
+     */
+    default void submitWrite(long offset, ByteBuf data, boolean fua, Completion done) throws IOException {
+        write(offset, data, fua);
+        done.done();
+    }
+
+    default void submitFlush(Completion done) throws IOException {
+        flush();
+        done.done();
+    }
+
+    default void submitTrim(long offset, long length, boolean fua, Completion done) throws IOException {
+        trim(offset, length, fua);
+        done.done();
+    }
+
+    default void submitWriteZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua,
+            Completion done) throws IOException {
+        writeZeroes(offset, length, mayPunch, fastOnly, fua);
+        done.done();
+    }
 
     /** Hints that a range will be read soon. */
     void cache(long offset, long length) throws IOException;
@@ -66,8 +96,7 @@ public interface BlockDevice extends Closeable {
 
     /**
      * Queued requests of one connection that one I/O thread serves in turn before another thread is
-     * woken: a few for a local disk (fewer wake-ups, still parallel); 1 for a device whose requests
-     * wait on the network, so that they wait in parallel.
+     * woken: a few (fewer wake-ups, still parallel for a slow disk).
      */
     default int requestsPerThread() {
         return 4;
@@ -79,6 +108,12 @@ public interface BlockDevice extends Closeable {
      */
     default String refusal() {
         return null;
+    }
+
+    /** Says that a submitted request may be answered: called exactly once, from any thread. */
+    @FunctionalInterface
+    interface Completion {
+        void done();
     }
 
     /** Receives extents for {@link #blockStatus}. */

@@ -201,11 +201,11 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Runs on an I/O thread. */
+    /** Runs on an I/O thread; a submitted request replies when the device completes it. */
     private void serve(NbdRequest request, long bytes) {
         ByteBuf reply;
         try {
-            reply = perform(request);
+            reply = perform(request, bytes);
         } catch (FastZeroUnsupportedException e) {
             reply = errorReply(request, NbdError.ENOTSUP, e.getMessage());
         } catch (IOException e) {
@@ -217,8 +217,24 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
         } finally {
             request.release();
         }
-        ByteBuf done = reply;
-        ctx.executor().execute(() -> complete(done, bytes));
+        if (reply != null) {
+            reply(reply, bytes);
+        }
+    }
+
+    /** From any thread: the reply goes out on the event loop. */
+    private void reply(ByteBuf reply, long bytes) {
+        try {
+            ctx.executor().execute(() -> complete(reply, bytes));
+        } catch (RejectedExecutionException e) {
+            reply.release(); // the server is stopping: the connection is gone with its event loop
+        }
+    }
+
+    /** The completion of a submitted request: a simple OK reply. */
+    private BlockDevice.Completion replyOk(NbdRequest r, long bytes) {
+        long cookie = r.cookie();
+        return () -> reply(Replies.simple(ctx.alloc(), cookie, NbdError.OK), bytes);
     }
 
     private void logFailure(NbdRequest r, Exception e) {
@@ -226,17 +242,30 @@ public final class NbdSession extends ChannelInboundHandlerAdapter {
                 + " on export '" + export.name() + "' failed", e);
     }
 
-    private ByteBuf perform(NbdRequest r) throws IOException {
+    /** @return the reply, or null for a request submitted to the device (it replies on completion) */
+    private ByteBuf perform(NbdRequest r, long bytes) throws IOException {
         long offset = r.offset();
         switch (r.command()) {
             case READ -> {
                 return read(r);
             }
-            case WRITE -> device.write(offset, r.payload(), r.fua());
-            case FLUSH -> device.flush();
-            case TRIM -> device.trim(offset, r.length(), r.fua());
-            case WRITE_ZEROES -> device.writeZeroes(offset, r.length(),
-                    (r.flags() & CMD_FLAG_NO_HOLE) == 0, (r.flags() & CMD_FLAG_FAST_ZERO) != 0, r.fua());
+            case WRITE -> {
+                device.submitWrite(offset, r.payload(), r.fua(), replyOk(r, bytes));
+                return null;
+            }
+            case FLUSH -> {
+                device.submitFlush(replyOk(r, bytes));
+                return null;
+            }
+            case TRIM -> {
+                device.submitTrim(offset, r.length(), r.fua(), replyOk(r, bytes));
+                return null;
+            }
+            case WRITE_ZEROES -> {
+                device.submitWriteZeroes(offset, r.length(), (r.flags() & CMD_FLAG_NO_HOLE) == 0,
+                        (r.flags() & CMD_FLAG_FAST_ZERO) != 0, r.fua(), replyOk(r, bytes));
+                return null;
+            }
             case CACHE -> device.cache(offset, r.length());
             case BLOCK_STATUS -> {
                 return blockStatus(r);
