@@ -83,7 +83,7 @@ public class WritePipelineBenchmark {
         dir = Files.createTempDirectory("pipeline-bench");
         journal = ChronicleJournal.open(dir.resolve("journal"), 1L << 30, Duration.ofHours(1), Clock.systemUTC());
         MemoryBlockDevice disk = new MemoryBlockDevice(VOLUME_BYTES);
-        core = ReplicaCore.open(new ReplicaCore.Settings("r0", "alpha", "beta", Protocol.C, 64L << 20), disk, journal,
+        core = ReplicaCore.open(new ReplicaCore.Settings("r0", "alpha", "beta", Protocol.C, 64L << 20, 256L << 20), disk, journal,
                 DirtyBitmap.inMemory(VOLUME_BYTES, 65536), Metadata.created("r0", VOLUME_BYTES, true), m -> { },
                 new ReplicaCore.EventLog() {
                     @Override

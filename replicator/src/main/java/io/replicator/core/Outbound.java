@@ -21,6 +21,8 @@ final class Outbound {
     long lastSeqSent;
     long lastBarrierPos;
     long lastBarrierNanos;
+    /** The stream position at the previous tick: unchanged means the stream is quiet. */
+    long sentPosAtTick;
 
     // a sync in progress (kind != null until the peer has synced inSyncPos)
     SyncKind kind;

@@ -31,8 +31,14 @@ import java.util.function.LongSupplier;
 public final class ReplicaCore {
     /** Regions a resync sends between two barriers (the peer syncs, and their bits may be cleared). */
     private static final int REGIONS_PER_BARRIER = 64;
-    /** A live stream gets a barrier at least this often, so the peer's synced position (and journal retention) advances. */
-    private static final long BARRIER_INTERVAL_NANOS = 1_000_000_000L;
+    /**
+     * Each node checkpoints by itself (syncs its journal and disk from the tick, outside the lock) when
+     * it journaled {@code Settings.barrierBytes} since its last checkpoint, and at least this often, so
+     * its journal stays within its size; a Secondary's checkpoint also advances its synced position, and
+     * with it the Primary's journal retention. A live stream gets a barrier of its own only when it goes
+     * quiet (cheap), or when the peer lags far behind: a barrier stalls the peer's stream while it syncs.
+     */
+    private static final long CHECKPOINT_INTERVAL_NANOS = 30_000_000_000L;
     private static final long PERSIST_INTERVAL_NANOS = 1_000_000_000L;
 
     public interface EventLog {
@@ -45,7 +51,12 @@ public final class ReplicaCore {
         void store(Metadata metadata) throws IOException;
     }
 
-    public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes) {
+    /**
+     * {@code barrierBytes}: data the peer may hold unsynced before the live stream gets a barrier (a part
+     * of the journal's size: the journal keeps what the peer has not synced).
+     */
+    public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes,
+            long barrierBytes) {
     }
 
     /** The result of {@link #pump}: bytes sent, or one of these. */
@@ -84,6 +95,12 @@ public final class ReplicaCore {
     private long targetStartNanos;
     private boolean needNewGeneration;
     private long checkpointSeq;
+    /** Data bytes this node journaled as Primary, and how many of them a checkpoint covers (when it was taken). */
+    private long journaledBytes;
+    private long checkpointBytes;
+    private long checkpointNanos;
+    /** Counts journal restarts: a checkpoint taken across one no longer means anything. */
+    private long journalResets;
     private long lastPersistNanos;
     private volatile boolean failed;
     private volatile boolean admitting = true;
@@ -106,6 +123,7 @@ public final class ReplicaCore {
         this.alloc = alloc;
         this.diskState = meta.disk();
         this.checkpointSeq = meta.checkpointSeq();
+        this.checkpointNanos = nanos.getAsLong();
     }
 
     /**
@@ -168,6 +186,7 @@ public final class ReplicaCore {
             } catch (IOException | RuntimeException e) {
                 throw fail("write at offset " + offset, e);
             }
+            journaledBytes += length;
             return replicate(seq, offset, length, levelFor(fua), length,
                     pos -> new Message.Write(pos, seq, offset, flags, data.retainedSlice()));
         }
@@ -217,6 +236,10 @@ public final class ReplicaCore {
 
     /** Makes the journal and the disk durable up to {@code seq} (outside the lock: other writes go on). */
     public void syncLocal(long seq) throws IOException {
+        long bytes;
+        synchronized (this) {
+            bytes = journaledBytes; // at least what seq covers
+        }
         try {
             journal.sync();
             disk.flush();
@@ -228,6 +251,8 @@ public final class ReplicaCore {
         }
         synchronized (this) {
             checkpointSeq = Math.max(checkpointSeq, seq);
+            checkpointBytes = Math.max(checkpointBytes, bytes);
+            checkpointNanos = nanos.getAsLong();
         }
     }
 
@@ -411,6 +436,9 @@ public final class ReplicaCore {
             throw new ProtocolException("write seq " + seq + " (expected: " + (journal.lastSeq() + 1) + ")");
         }
         journal.append(seq, type, flags, offset, length, data);
+        if (data != null) {
+            journaledBytes += length;
+        }
     }
 
     private void checkRange(long offset, long length) throws ProtocolException {
@@ -437,6 +465,8 @@ public final class ReplicaCore {
         journal.sync();
         disk.flush();
         checkpointSeq = journal.lastSeq();
+        checkpointBytes = journaledBytes;
+        checkpointNanos = nanos.getAsLong();
         inSynced = pos;
     }
 
@@ -459,6 +489,7 @@ public final class ReplicaCore {
                     .withSeqs(checkpointSeq, meta.bitmapSinceSeq(), meta.peerSyncedSeq());
             persist();
             journal.reset(s.nextSeq());
+            journalResets++;
         }
         targetKind = s.kind();
         expectingSync = false;
@@ -1003,25 +1034,89 @@ public final class ReplicaCore {
     // ------------------------------------------------------------------ housekeeping
 
     /**
-     * Periodic work: a barrier on a quiet live stream (so the peer's synced position moves), the end
+     * Periodic work: a barrier on a live stream that went quiet (so the peer's synced position moves), the end
      * of a sync, journal retention, and lazy persistence of the checkpoint.
      */
     public void tick() throws IOException {
         long keepFrom;
+        Checkpoint due;
         synchronized (this) {
             keepFrom = tickLocked();
+            due = checkpointDue();
+        }
+        if (due != null) {
+            try {
+                checkpoint(due); // outside the lock, like a client's flush: writes and the stream go on
+            } catch (IOException e) {
+                return; // the disk is detached (logged); requests get the error
+            }
         }
         journal.trim(keepFrom); // deleting files may take a while: not under the lock writes need
+    }
+
+    /**
+     * Nothing sent since the last tick and the peer has written everything: the stream is idle, a
+     * barrier costs little. (Not merely nothing sent: while the peer syncs, clients wait and send
+     * nothing, and another barrier then would keep it syncing.)
+     */
+    private boolean quiet(long sentPos) {
+        return sentPos == out.sentPosAtTick && out.acks.isDone(sentPos, AckTracker.WRITTEN);
+    }
+
+    /** A checkpoint to take: the journal up to {@code seq} (and, on a Secondary, stream position {@code pos}). */
+    private record Checkpoint(boolean primary, long seq, long bytes, PeerPort port, long pos, long resets) {
+    }
+
+    /**
+     * A Primary whose clients do not flush, or a Secondary applying a stream without barriers, still
+     * checkpoints now and then (see {@link #CHECKPOINT_INTERVAL_NANOS}). Not a SyncTarget of a bitmap or
+     * full sync: its journal restarts when the sync ends.
+     */
+    private Checkpoint checkpointDue() {
+        boolean writer = role == Role.Primary || (role == Role.Secondary && port != null && targetKind != SyncKind.bitmap
+                && targetKind != SyncKind.full && !expectingSync);
+        if (!writer || failed || journal.lastSeq() <= checkpointSeq
+                || (journaledBytes - checkpointBytes <= settings.barrierBytes()
+                    && nanos.getAsLong() - checkpointNanos <= CHECKPOINT_INTERVAL_NANOS)) {
+            return null;
+        }
+        return new Checkpoint(role == Role.Primary, journal.lastSeq(), journaledBytes, port, inWritten, journalResets);
+    }
+
+    private void checkpoint(Checkpoint c) throws IOException {
+        if (c.primary()) {
+            syncLocal(c.seq());
+            return;
+        }
+        try {
+            journal.sync();
+            disk.flush();
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                throw fail("checkpoint", e);
+            }
+        }
+        synchronized (this) {
+            if (c.port() == port && c.resets() == journalResets && role == Role.Secondary) {
+                checkpointSeq = Math.max(checkpointSeq, c.seq());
+                checkpointBytes = Math.max(checkpointBytes, c.bytes());
+                checkpointNanos = nanos.getAsLong();
+                inSynced = Math.max(inSynced, c.pos()); // the next acknowledgement tells the Primary
+            }
+        }
     }
 
     private long tickLocked() throws IOException {
         long now = nanos.getAsLong();
         if (out != null) {
             // only a Primary's live stream: a demoted node's barrier would reach the new Primary, which refuses it
-            if (out.mode == Outbound.Mode.LIVE && role == Role.Primary && out.acks.sentPos() > out.lastBarrierPos
-                    && (now - out.lastBarrierNanos > BARRIER_INTERVAL_NANOS || out.acks.unsynced() > AckTracker.WINDOW / 2)) {
+            long sentPos = out.acks.sentPos();
+            if (out.mode == Outbound.Mode.LIVE && role == Role.Primary && sentPos > out.lastBarrierPos
+                    && (quiet(sentPos) || out.acks.unsynced() > AckTracker.WINDOW / 2
+                        || out.acks.unsyncedBytes() > 2 * settings.barrierBytes())) {
                 sendBarrier(out.lastSeqSent);
             }
+            out.sentPosAtTick = sentPos;
             if (out.kind != null) {
                 clearSyncedRegions();
                 if (out.mode == Outbound.Mode.LIVE) {

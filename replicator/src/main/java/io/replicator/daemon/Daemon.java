@@ -108,7 +108,8 @@ final class Daemon {
         DirtyBitmap bitmap = DirtyBitmap.open(me.stateDir().resolve("bitmap"), config.sizeBytes(), BITMAP_REGION_BYTES);
         SecureRandom random = new SecureRandom();
         ReplicaCore core = ReplicaCore.open(
-                new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes()),
+                new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes(),
+                        config.journal().maxSizeBytes() / 4),
                 disk, journal, bitmap, meta, store, new CoreLog(log), System::nanoTime, random::nextLong,
                 PooledByteBufAllocator.DEFAULT);
         Metrics metrics = new Metrics();
@@ -159,7 +160,14 @@ final class Daemon {
         log.info("stopping: finishing NBD requests, flushing");
         nbd.stop(Duration.ofSeconds(30));
         pump.stop();
-        ticker.shutdownNow();
+        ticker.shutdown(); // not shutdownNow: an interrupt during a checkpoint's sync would close the files
+        try {
+            if (!ticker.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("the maintenance tick did not finish within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             link.close();
         } catch (InterruptedException e) {

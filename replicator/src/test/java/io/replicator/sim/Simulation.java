@@ -390,7 +390,8 @@ final class Simulation {
 
     void startCore(SimNode n) throws IOException {
         SplittableRandom r = coreRandom[n.index];
-        n.start(new ReplicaCore.Settings(RESOURCE, n.name, other(n).name, profile.protocol(), profile.maxBufferBytes()),
+        n.start(new ReplicaCore.Settings(RESOURCE, n.name, other(n).name, profile.protocol(), profile.maxBufferBytes(),
+                        profile.journalMaxEntries() * BlockData.BLOCK_BYTES / 4),
                 new ReplicaCore.EventLog() {
                     @Override
                     public void info(String message) {
