@@ -93,6 +93,9 @@ public final class ReplicaCore {
     private long targetTotalBytes;
     private long targetDoneBytes;
     private long targetStartNanos;
+    /** A journal catch-up: the seqs the source held when it started (it journals more meanwhile). */
+    private long targetFromSeq;
+    private long targetEndSeq;
     private boolean needNewGeneration;
     private long checkpointSeq;
     /** Data bytes this node journaled as Primary, and how many of them a checkpoint covers (when it was taken). */
@@ -496,6 +499,8 @@ public final class ReplicaCore {
         targetTotalBytes = s.totalBytes();
         targetDoneBytes = 0;
         targetStartNanos = nanos.getAsLong();
+        targetFromSeq = s.fromSeq();
+        targetEndSeq = s.nextSeq() - 1;
         log.info("SyncTarget: " + s.kind() + " sync from " + settings.peer() + " (" + s.totalBytes() + " bytes out of sync)");
         sendNodeInfo();
     }
@@ -1248,6 +1253,12 @@ public final class ReplicaCore {
                 eta = eta(progress, now - targetStartNanos);
             } else {
                 outOfSync = targetTotalBytes;
+                if (targetKind == SyncKind.journal) {
+                    // of the gap at the start; the source's writes meanwhile follow it
+                    long total = targetEndSeq - targetFromSeq + 1;
+                    progress = total <= 0 ? 1.0 : Math.max(0, Math.min(1.0, (double) (journal.lastSeq() - targetFromSeq + 1) / total));
+                    eta = eta(progress, now - targetStartNanos);
+                }
             }
         } else {
             replication = ReplicationState.Established;

@@ -37,6 +37,8 @@ import java.util.List;
  *       was released (checked by {@link Simulation} at the end).
  *   <li>(Not in architecture.md.) No protocol errors: both nodes run this code, so neither ever sends
  *       what the other refuses; a refusal closes the link, which costs availability.
+ *   <li>(Not in architecture.md.) A sync shows its progress on both sides: a SyncSource or SyncTarget
+ *       (of any kind, a journal catch-up too) reports a progress between 0 and 1 in its status.
  * </ol>
  */
 final class Invariants {
@@ -53,6 +55,7 @@ final class Invariants {
 
     void everyStep() throws IOException {
         atMostOnePrimary();
+        syncProgressShown();
         if (quiet()) {
             compareQuiet();
         }
@@ -66,6 +69,20 @@ final class Invariants {
             SimNetwork.Connection ca = attached(a);
             if (ca != null && ca == attached(b)) {
                 sim.fail(1, "both nodes are Primary while connected to each other on " + ca);
+            }
+        }
+    }
+
+    /** Rule 9. */
+    private void syncProgressShown() {
+        for (SimNode n : sim.nodes) {
+            if (!n.up()) {
+                continue;
+            }
+            NodeStatus s = n.status();
+            boolean syncing = s.replication() == ReplicationState.SyncSource || s.replication() == ReplicationState.SyncTarget;
+            if (syncing && (s.syncProgress() == null || s.syncProgress() < 0 || s.syncProgress() > 1)) {
+                sim.fail(9, n + " is " + s.replication() + " (" + s.syncKind() + ") with progress " + s.syncProgress());
             }
         }
     }
