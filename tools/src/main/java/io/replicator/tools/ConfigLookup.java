@@ -3,12 +3,16 @@ package io.replicator.tools;
 import io.replicator.config.ResourceConfig;
 import java.nio.file.Path;
 
-/** replctl's only contact with the configuration: where a node's control socket is. */
+/** replctl's only contact with the configuration: the resource's name and where a node's control socket is. */
 final class ConfigLookup {
     private ConfigLookup() {}
 
-    static Path controlSocket(Path config, String node) throws Exception {
-        return ResourceConfig.load(config).node(node).control();
+    record Target(String resource, Path socket) {
+    }
+
+    static Target target(Path config, String node) throws Exception {
+        ResourceConfig rc = ResourceConfig.load(config);
+        return new Target(rc.resource(), rc.node(node).control());
     }
 
     static String defaultNodeName() {

@@ -29,21 +29,22 @@ final class DaemonTarget {
     int send(CommandSpec spec, String command, boolean force, OnDone onDone) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         String nodeName = node != null ? node : ConfigLookup.defaultNodeName();
-        Path socket;
+        ConfigLookup.Target target;
         try {
-            socket = Replctl.controlSocket(config, nodeName);
+            target = ConfigLookup.target(config, nodeName);
         } catch (Exception e) {
             err.println("replctl: cannot use configuration " + config + " for node " + nodeName + ": " + e.getMessage());
             err.flush();
             return Replctl.USAGE;
         }
+        String daemon = "the daemon of " + target.resource() + " on node " + nodeName + " at " + target.socket();
         ControlResponse response;
         try {
-            response = ControlClient.send(socket, command, force);
+            response = ControlClient.send(target.socket(), command, force);
         } catch (DaemonUnreachableException e) {
-            return unreachable(err, "cannot reach the daemon of node " + nodeName + " at " + socket + ": " + e.getMessage());
+            return unreachable(err, "cannot reach " + daemon + ": " + e.getMessage());
         } catch (IOException e) {
-            return unreachable(err, "no usable answer from the daemon of node " + nodeName + " at " + socket + ": " + e.getMessage());
+            return unreachable(err, "no usable answer from " + daemon + ": " + e.getMessage());
         }
         if (!response.done()) {
             err.println("replctl: " + response.message());

@@ -1,6 +1,5 @@
 package io.replicator.tools;
 
-import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,10 +34,6 @@ public final class Replctl implements Runnable {
     }
 
     /** The control socket of {@code node} as the configuration file {@code config} names it. */
-    static Path controlSocket(Path config, String node) throws Exception {
-        return ConfigLookup.controlSocket(config, node);
-    }
-
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing command (expected: status, promote, demote, connect or disconnect)");

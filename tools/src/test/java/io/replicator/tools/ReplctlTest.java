@@ -144,7 +144,7 @@ class ReplctlTest {
         Run run = replctl("status", "--config", config.toString(), "--node", "beta");
         assertEquals(3, run.exit());
         assertEquals("", run.out());
-        assertTrue(run.err().startsWith("replctl: cannot reach the daemon of node beta at " + betaSocket + ": no such socket"),
+        assertTrue(run.err().startsWith("replctl: cannot reach the daemon of r0 on node beta at " + betaSocket + ": no such socket"),
                 run.err());
     }
 
@@ -153,7 +153,7 @@ class ReplctlTest {
         server.close();
         Run run = onAlpha("promote");
         assertEquals(3, run.exit());
-        assertTrue(run.err().startsWith("replctl: cannot reach the daemon of node alpha at " + alphaSocket), run.err());
+        assertTrue(run.err().startsWith("replctl: cannot reach the daemon of r0 on node alpha at " + alphaSocket), run.err());
         assertEquals(List.of(), daemon.calls);
     }
 

@@ -104,7 +104,7 @@ class PairBadInputIT {
         // and replctl, for a daemon that is not running, says so with exit 3
         PairProcesses idle = PairProcesses.create(dir.resolve("idle"), PairSettings.defaults());
         ExternalTool.Result status = idle.replctl(idle.alpha(), "status").assertExit(3);
-        assertTrue(status.stderr().contains("cannot reach the daemon of node alpha"), status.describe());
+        assertTrue(status.stderr().contains("cannot reach the daemon of r0 on node alpha"), status.describe());
     }
 
     @Test
