@@ -244,8 +244,7 @@ public final class ReplicaCore {
             bytes = journaledBytes; // at least what seq covers
         }
         try {
-            journal.sync();
-            disk.flush();
+            syncJournalAndDisk();
             bitmap.force();
         } catch (IOException | RuntimeException e) {
             synchronized (this) {
@@ -256,6 +255,16 @@ public final class ReplicaCore {
             checkpointSeq = Math.max(checkpointSeq, seq);
             checkpointBytes = Math.max(checkpointBytes, bytes);
             checkpointNanos = nanos.getAsLong();
+        }
+    }
+
+    /** The journal's fsync and the disk's at once (they are independent; the caller waits for both). */
+    private void syncJournalAndDisk() throws IOException {
+        Journal.PendingSync journalSync = journal.startSync();
+        try {
+            disk.flush();
+        } finally {
+            journalSync.await();
         }
     }
 
@@ -465,8 +474,7 @@ public final class ReplicaCore {
 
     /** A barrier: everything before it is applied (in order) and now made durable before anything after. */
     private void syncReceived(long pos) throws IOException {
-        journal.sync();
-        disk.flush();
+        syncJournalAndDisk();
         checkpointSeq = journal.lastSeq();
         checkpointBytes = journaledBytes;
         checkpointNanos = nanos.getAsLong();
@@ -1094,8 +1102,7 @@ public final class ReplicaCore {
             return;
         }
         try {
-            journal.sync();
-            disk.flush();
+            syncJournalAndDisk();
         } catch (IOException | RuntimeException e) {
             synchronized (this) {
                 throw fail("checkpoint", e);

@@ -11,7 +11,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -53,6 +58,12 @@ public final class ChronicleJournal implements Journal {
     private volatile long lastSeq;
     private volatile IOException failure;
     private volatile boolean closed;
+    /** Runs the syncs of {@link #startSync()}: one at a time, as {@link #sync()} runs them anyway. */
+    private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "journal-sync");
+        t.setDaemon(true);
+        return t;
+    });
 
     private ChronicleJournal(Path dir, long maxSizeBytes, Duration maxAge, long segmentBytes, Clock clock,
             FileChannel lockChannel, JournalMeta meta, QueueGeneration generation) {
@@ -322,6 +333,14 @@ public final class ChronicleJournal implements Journal {
 
     @Override
     public void close() throws IOException {
+        syncer.shutdown(); // a sync in progress finishes first (outside the lock: it takes the lock)
+        try {
+            if (!syncer.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("journal " + dir + ": a sync did not finish within 30 s of close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         lock.lock();
         try {
             if (closed) {
@@ -339,6 +358,45 @@ public final class ChronicleJournal implements Journal {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    @Override
+    public PendingSync startSync() throws IOException {
+        checkUsable();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        syncer.execute(() -> {
+            try {
+                sync();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return () -> awaitSync(done);
+    }
+
+    private void awaitSync(CompletableFuture<Void> done) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    done.get(); // not interruptible: the caller's disk sync would fail the same way
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    throw (RuntimeException) cause;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

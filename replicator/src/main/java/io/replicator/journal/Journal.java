@@ -44,6 +44,22 @@ public interface Journal extends Closeable {
     /** Everything appended so far is durable when this returns. */
     void sync() throws IOException;
 
+    /**
+     * Starts a {@link #sync()} that the caller awaits later, so that it can sync something else (the
+     * disk) meanwhile: two fsyncs at once cost about one. The default syncs now.
+     */
+    default PendingSync startSync() throws IOException {
+        sync();
+        return () -> { };
+    }
+
+    /** A sync started by {@link #startSync()}. */
+    @FunctionalInterface
+    interface PendingSync {
+        /** Returns when everything appended before the sync started is durable; throws what the sync threw. */
+        void await() throws IOException;
+    }
+
     /** A cursor at {@code fromSeq}, which must be in [firstSeq(), lastSeq() + 1] (IllegalArgumentException otherwise). */
     Cursor read(long fromSeq) throws IOException;
 

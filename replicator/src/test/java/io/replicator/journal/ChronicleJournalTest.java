@@ -32,6 +32,17 @@ class ChronicleJournalTest extends JournalContract {
         return ChronicleJournal.open(dir, LARGE, Duration.ofDays(7), clock);
     }
 
+    @Test
+    void closeWaitsForAStartedSyncAndLaterSyncsAreRefused() throws IOException {
+        Entries.appendRange(journal, 1, 100);
+        Journal.PendingSync pending = journal.startSync();
+        journal.close();
+        pending.await(); // finished before the close, not failed by it
+        assertThrows(IllegalStateException.class, journal::startSync);
+        journal = reopen(LARGE, Duration.ofDays(7));
+        Entries.readAndCheck(journal, 1, 100);
+    }
+
     private Journal reopen(long maxSizeBytes, Duration maxAge) throws IOException {
         journal.close();
         journal = ChronicleJournal.open(dir, maxSizeBytes, maxAge, clock);

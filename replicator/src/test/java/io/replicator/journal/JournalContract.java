@@ -194,6 +194,17 @@ abstract class JournalContract {
     }
 
     @Test
+    void startedSyncsAreAwaitedInAnyOrderWhileAppendsGoOn() throws IOException {
+        Entries.appendRange(journal, 1, 20);
+        Journal.PendingSync first = journal.startSync();
+        Entries.appendRange(journal, 21, 40);
+        Journal.PendingSync second = journal.startSync();
+        second.await();
+        first.await();
+        Entries.readAndCheck(journal, 1, 40);
+    }
+
+    @Test
     void oneMebibyteEntries() throws IOException {
         int length = 1 << 20;
         for (long seq = 1; seq <= 8; seq++) {
