@@ -1,5 +1,7 @@
 package io.replicator.journal;
 
+import io.replicator.nbd.device.LibC;
+import io.replicator.nbd.device.Syscalls;
 import io.replicator.nbd.server.Log;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +17,10 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  * enterprise feature (in the Apache build it recurses until the stack overflows), so this does what it
  * does: it holds its own reference to the current cycle's store, which shares the appender's mapping, and
  * writes 0 over 0 with a compare-and-swap on one long per page (never changing a byte the appender wrote).
- * Best effort: an error is logged once per cycle and the appender meets it for real.
+ * Best effort: an error is logged once per cycle and the appender meets it for real. Where the kernel
+ * has it (Linux 5.14+), {@code madvise(MADV_POPULATE_WRITE)} faults a whole step of pages in one call
+ * instead: the same work without a page-fault exception per page, which on a virtual machine costs
+ * more than the page itself (it was half the CPU of a pair under a 1 MiB sequential write).
  *
  * <p>A touched page is a page on disk: touching past where a cycle file ends wastes space that retention
  * does not see (Chronicle does not shrink a file it rolls away from). So the distance ahead follows the
@@ -36,6 +41,10 @@ final class Pretoucher implements AutoCloseable {
     /** Touch at least this far ahead, and twice what was appended in the last period (up to the max). */
     static final long MIN_AHEAD_BYTES = 2L << 20;
     private static final long MAX_AHEAD_BYTES = 64L << 20;
+    /** Pages faulted per madvise call (the loop checks {@code running} between steps). */
+    private static final long POPULATE_STEP_BYTES = 2L << 20;
+    /** Cleared, for every journal, at the first refusal (an older kernel): pages are then touched one by one. */
+    private static volatile boolean populateWorks = true;
     /** No touching this close to the end of a cycle: the file is about to be left. */
     private static final long QUIET_BEFORE_ROLL_MILLIS = 2 * TimeUnit.NANOSECONDS.toMillis(PERIOD_NANOS);
 
@@ -129,10 +138,35 @@ final class Pretoucher implements AutoCloseable {
             return;
         }
         long to = Math.min(pos + ahead, limitBytes);
-        for (long page = Math.max(touchedTo, (pos + PAGE_BYTES - 1) & -PAGE_BYTES); page < to && running; page += PAGE_BYTES) {
-            bytes.compareAndSwapLong(page, 0L, 0L);
-            touchedTo = page + PAGE_BYTES;
+        long chunk = bytes.mappedFile().chunkSize();
+        long page = Math.max(touchedTo, (pos + PAGE_BYTES - 1) & -PAGE_BYTES);
+        while (page < to && running) {
+            // one step stays inside one mapped chunk, where addresses are contiguous
+            long end = Math.min(Math.min(to, page + POPULATE_STEP_BYTES), (page / chunk + 1) * chunk);
+            end = (end + PAGE_BYTES - 1) & -PAGE_BYTES;
+            if (!populate(page, end)) {
+                for (long p = page; p < end; p += PAGE_BYTES) {
+                    bytes.compareAndSwapLong(p, 0L, 0L);
+                }
+            }
+            touchedTo = end;
+            page = end;
         }
+    }
+
+    /** Faults {@code [from, to)} in writable with one madvise; false if the kernel refuses it (nothing done). */
+    private boolean populate(long from, long to) {
+        if (!populateWorks) {
+            return false;
+        }
+        long address = bytes.addressForWrite(from);
+        if (Syscalls.libc().madvise(address, to - from, LibC.MADV_POPULATE_WRITE) == 0) {
+            return true;
+        }
+        int errno = Syscalls.lastErrno();
+        populateWorks = false;
+        LOG.info("madvise(MADV_POPULATE_WRITE) refused (" + Syscalls.describeErrno(errno) + "): journal pages are touched one by one");
+        return false;
     }
 
     private void release() {

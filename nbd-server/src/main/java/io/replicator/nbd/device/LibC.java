@@ -20,6 +20,9 @@ public interface LibC {
 
     int POSIX_FADV_WILLNEED = 3;
 
+    /** Linux 5.14+: fault a range in writable, as a write to each page would, in one call. */
+    int MADV_POPULATE_WRITE = 23;
+
     int LOCK_EX = 2;
     int LOCK_NB = 4;
 
@@ -43,6 +46,8 @@ public interface LibC {
     int posix_fadvise(int fd, long offset, long length, int advice);
 
     int flock(int fd, int operation);
+
+    int madvise(long address, long length, int advice);
 
     int ioctl(int fd, long request, LongLongByReference result);
 
