@@ -20,6 +20,8 @@
 #                        serve args too: L="JAR -- ARGS"
 #   --pair [A|B|C]       also run a replicated pair on loopback (bench/pair-serve.sh, label pair-C etc.;
 #                        repeatable): the Primary serves, every write is mirrored to the peer
+#   --pair-jar L=JAR     also run a protocol C pair of another build (label pair-L), e.g. an older commit
+#                        built as for --variant-jar: an A/B of two pairs in one run (repeatable)
 #   --jar JAR            the jar of the "ours" target (default: <repo>/replicator/target/replicator.jar)
 #   --no-ours            do not run the default "ours" target (only the variants)
 #   --md FILE            write the markdown table to FILE (default: stdout, after the result lines)
@@ -48,6 +50,7 @@ jar=$repo/replicator/target/replicator.jar
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 declare -a pairs=()
+declare -a pairjars=()
 qemu=0; nbdserver=0; ours=1; build=0; md=; raw=; ours_args=; wait_load=
 declare -a variants=() envvariants=() jarvariants=() passthru=()
 while [ $# -gt 0 ]; do
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
     --jar) jar=$(readlink -f "$2"); shift;;
     --jar=*) jar=$(readlink -f "${1#*=}");;
     --no-ours) ours=0;;
+    --pair-jar) pairjars+=("$2"); shift;;
     --pair) if [[ "${2:-}" =~ ^[ABC]$ ]]; then pairs+=("$2"); shift; else pairs+=(C); fi;;
     --md) md=$2; shift;;
     --md=*) md=${1#*=};;
@@ -123,6 +127,13 @@ for v in "${jarvariants[@]}"; do
 done
 for p in "${pairs[@]}"; do
   targets+=("pair-$p=$(printf 'cmd@r0:PAIR_PROTOCOL=%s PAIR_JAR=%q exec %q' "$p" "$snap/replicator.jar" "$repo/bench/pair-serve.sh")")
+done
+for v in "${pairjars[@]}"; do
+  label=${v%%=*}; pjar=${v#*=}
+  [[ "$v" == *=* && "$label" =~ ^[A-Za-z0-9._-]+$ && -f "$pjar" ]] || { echo "fio-vs-peers: bad --pair-jar '$v' (want LABEL=JAR, an existing jar)" >&2; exit 2; }
+  cp "$pjar" "$snap/pair-$label.jar"
+  targets+=("pair-$label=$(printf 'cmd@r0:PAIR_PROTOCOL=C PAIR_JAR=%q exec %q' "$snap/pair-$label.jar" "$repo/bench/pair-serve.sh")")
+  variants+=("pair-$label: jar $(sha256sum "$pjar" | cut -c1-12) $(date -r "$pjar" -u +%FT%TZ)")
 done
 [ "$qemu" = 1 ] && targets+=(qemu=qemu-nbd)
 [ "$nbdserver" = 1 ] && targets+=(nbd-server=nbd-server)
