@@ -33,7 +33,7 @@ public final class ReplicaCore {
     private static final int REGIONS_PER_BARRIER = 64;
     /**
      * Each node checkpoints by itself (syncs its journal and disk from the tick, outside the lock) when
-     * it journaled {@code Settings.barrierBytes} since its last checkpoint, and at least this often, so
+     * it journaled {@code Settings.checkpointEveryBytes} since its last checkpoint, and at least this often, so
      * its journal stays within its size; a Secondary's checkpoint also advances its synced position, and
      * with it the Primary's journal retention. A live stream gets a barrier of its own only when it goes
      * quiet (cheap), or when the peer lags far behind: a barrier stalls the peer's stream while it syncs.
@@ -52,11 +52,11 @@ public final class ReplicaCore {
     }
 
     /**
-     * {@code barrierBytes}: data the peer may hold unsynced before the live stream gets a barrier (a part
-     * of the journal's size: the journal keeps what the peer has not synced).
+     * {@code checkpointEveryBytes}: data a node journals between two checkpoints of its own (a part of the
+     * journal's size); the live stream gets a barrier when the peer holds twice that unsynced.
      */
     public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes,
-            long barrierBytes) {
+            long checkpointEveryBytes) {
     }
 
     /** The result of {@link #pump}: bytes sent, or one of these. */
@@ -98,7 +98,7 @@ public final class ReplicaCore {
     private long targetEndSeq;
     private boolean needNewGeneration;
     private long checkpointSeq;
-    /** Data bytes this node journaled as Primary, and how many of them a checkpoint covers (when it was taken). */
+    /** Data bytes this node journaled (client writes or the peer's stream), and how many a checkpoint covers. */
     private long journaledBytes;
     private long checkpointBytes;
     private long checkpointNanos;
@@ -1089,7 +1089,7 @@ public final class ReplicaCore {
         boolean writer = role == Role.Primary || (role == Role.Secondary && port != null && targetKind != SyncKind.bitmap
                 && targetKind != SyncKind.full && !expectingSync);
         if (!writer || failed || journal.lastSeq() <= checkpointSeq
-                || (journaledBytes - checkpointBytes <= settings.barrierBytes()
+                || (journaledBytes - checkpointBytes <= settings.checkpointEveryBytes()
                     && nanos.getAsLong() - checkpointNanos <= CHECKPOINT_INTERVAL_NANOS)) {
             return null;
         }
@@ -1125,7 +1125,7 @@ public final class ReplicaCore {
             long sentPos = out.acks.sentPos();
             if (out.mode == Outbound.Mode.LIVE && role == Role.Primary && sentPos > out.lastBarrierPos
                     && (quiet(sentPos) || out.acks.unsynced() > AckTracker.WINDOW / 2
-                        || out.acks.unsyncedBytes() > 2 * settings.barrierBytes())) {
+                        || out.acks.unsyncedBytes() > 2 * settings.checkpointEveryBytes())) {
                 sendBarrier(out.lastSeqSent);
             }
             out.sentPosAtTick = sentPos;
