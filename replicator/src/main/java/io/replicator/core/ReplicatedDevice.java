@@ -53,30 +53,22 @@ public final class ReplicatedDevice implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuf data, boolean fua) throws IOException {
-        Waiting w = new Waiting();
-        submitWrite(offset, data, fua, w);
-        w.await();
+        blocking(done -> submitWrite(offset, data, fua, done));
     }
 
     @Override
     public void flush() throws IOException {
-        Waiting w = new Waiting();
-        submitFlush(w);
-        w.await();
+        blocking(this::submitFlush);
     }
 
     @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
-        Waiting w = new Waiting();
-        submitTrim(offset, length, fua, w);
-        w.await();
+        blocking(done -> submitTrim(offset, length, fua, done));
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException {
-        Waiting w = new Waiting();
-        submitWriteZeroes(offset, length, mayPunch, fastOnly, fua, w);
-        w.await();
+        blocking(done -> submitWriteZeroes(offset, length, mayPunch, fastOnly, fua, done));
     }
 
     // The local part runs here; the reply waits for the peer's acknowledgement without holding the thread.
@@ -168,22 +160,19 @@ public final class ReplicatedDevice implements BlockDevice {
         }
     }
 
-    /** A completion that a blocking caller waits for. */
-    private static final class Waiting implements Completion {
-        private final CountDownLatch latch = new CountDownLatch(1);
+    private interface Submission {
+        void submit(Completion done) throws IOException;
+    }
 
-        @Override
-        public void done() {
-            latch.countDown();
-        }
-
-        void await() throws IOException {
-            try {
-                latch.await(); // done also when the peer went away: the write stands locally, the peer catches up later
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for the peer");
-            }
+    /** Submits and waits for the completion (also when the peer went away: the write stands locally). */
+    private static void blocking(Submission submission) throws IOException {
+        CountDownLatch latch = new CountDownLatch(1);
+        submission.submit(latch::countDown);
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the peer");
         }
     }
 }
