@@ -7,30 +7,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The replication link with TLS (mutual, certificates from one test CA) and LZ4: a pair connects,
  * mirrors compressible and incompressible writes and ends byte-identical; a node whose certificate
  * the CA did not sign never connects.
  */
-@ExtendWith(PairLogOnFailure.class)
-class LinkTlsCompressionIT {
-    @TempDir
-    Path dir;
-
-    PairProcesses pair;
-
-    @AfterEach
-    void closePair() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
-
+class LinkTlsCompressionIT extends PairTestBase {
     @Test
     void aTlsLinkWithLz4MirrorsEveryWrite() {
         Path certs = TlsCertificates.forNodes(dir.resolve("certs"), "ca");

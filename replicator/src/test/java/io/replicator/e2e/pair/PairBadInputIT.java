@@ -20,33 +20,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a pair does with bad input from outside: a peer with another secret, a second daemon for the
  * same node, a broken resource file, and bytes on the replication port that are not frames.
  */
-@ExtendWith(PairLogOnFailure.class)
-class PairBadInputIT {
+class PairBadInputIT extends PairTestBase {
 
     private static final String AUTH_FAILED = "failed authentication";
     private static final String MALFORMED = "malformed data from";
     private static final int HELLO = 0x01;
     private static final int WRITE = 0x10;
-
-    @TempDir
-    Path dir;
-    PairProcesses pair;
-
-    @AfterEach
-    void closePair() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
 
     @Test
     void nodesWithDifferentSecretsNeverConnect() {

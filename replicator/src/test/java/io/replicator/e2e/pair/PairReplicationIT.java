@@ -9,36 +9,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.replicator.core.Role;
 import io.replicator.e2e.ExternalTool;
 import io.replicator.e2e.RawNbdClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A pair on one host: what the Primary's NBD clients write is on the other node, which serves it after
  * a switchover (demote, promote); and the role rules an operator meets (replctl's refusals, the
  * Secondary's NBD refusal, /health and /metrics).
  */
-@ExtendWith(PairLogOnFailure.class)
-class PairReplicationIT {
+class PairReplicationIT extends PairTestBase {
 
     private static final long FIO_BYTES = 64 * MIB;
-
-    @TempDir
-    Path dir;
-    PairProcesses pair;
-
-    @AfterEach
-    void closePair() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
 
     /** qemu-io patterns above fio's region, with a zeroed range and a discarded one. */
     private static final String[] WRITES = {

@@ -15,29 +15,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Secondary goes away while the Primary keeps writing (degraded), and comes back: by journal replay
  * when the journal still covers the gap, by bitmap resync when it no longer does, by full sync when the
  * peer's disk is new. Each way ends with identical disks.
  */
-@ExtendWith(PairLogOnFailure.class)
-class PeerAwayIT {
-
-    @TempDir
-    Path dir;
-    PairProcesses pair;
-
-    @AfterEach
-    void closePair() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+class PeerAwayIT extends PairTestBase {
 
     @Test
     void aSecondaryKilledDuringWritesCatchesUpFromTheJournal() {
