@@ -129,6 +129,16 @@ public final class ExternalTool {
         }
     }
 
+    /** Waits up to {@code timeout} for a process we started; its exit code, or {@code Integer.MIN_VALUE} if still running. */
+    public static int awaitExit(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : Integer.MIN_VALUE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Integer.MIN_VALUE;
+        }
+    }
+
     /** SIGKILLs a process we started and every descendant it started, each by its own PID. */
     static void destroyTree(Process process) throws InterruptedException {
         List<ProcessHandle> descendants = process.descendants().toList();

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One NBD server process under test: our launcher ({@code tools/bin/replicator serve ...}) on a free
@@ -233,14 +232,8 @@ public final class NbdServerProcess implements AutoCloseable {
                 + String.join(" ", command) + "\n--- server log ---\n" + log());
     }
 
-    /** Waits up to {@code timeout}; the exit code, or {@code Integer.MIN_VALUE} if still running. */
     private int awaitExit(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : Integer.MIN_VALUE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Integer.MIN_VALUE;
-        }
+        return ExternalTool.awaitExit(process, timeout);
     }
 
     private static boolean tcpAccepts(int port) {

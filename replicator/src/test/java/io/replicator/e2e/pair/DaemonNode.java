@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.replicator.control.ControlClient;
 import io.replicator.control.NodeStatus;
+import io.replicator.e2e.ExternalTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -250,13 +250,7 @@ public final class DaemonNode implements AutoCloseable {
         return name + (process == null ? " (never started)" : " (PID " + process.pid() + (isAlive() ? ")" : ", exited)"));
     }
 
-    /** Waits up to {@code timeout}; the exit code, or {@code Integer.MIN_VALUE} if still running. */
     private int awaitExit(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : Integer.MIN_VALUE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Integer.MIN_VALUE;
-        }
+        return ExternalTool.awaitExit(process, timeout);
     }
 }

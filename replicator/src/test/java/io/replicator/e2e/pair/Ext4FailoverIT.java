@@ -1,18 +1,14 @@
 package io.replicator.e2e.pair;
 
-import static io.replicator.e2e.Volumes.KIB;
-import static io.replicator.e2e.Volumes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.replicator.core.ConnectionState;
 import io.replicator.core.Role;
+import io.replicator.e2e.Ext4TestFiles;
 import io.replicator.e2e.ExternalTool;
 import io.replicator.e2e.FuseLoopMount;
-import io.replicator.e2e.Volumes;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,16 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PairLogOnFailure.class)
 class Ext4FailoverIT {
 
-    /** Relative path to size; odd sizes on purpose. */
-    private static final Map<String, Long> FILES = new LinkedHashMap<>();
-
-    static {
-        FILES.put("a.bin", 3 * MIB);
-        FILES.put("b.bin", 5 * MIB + 123);
-        FILES.put("dir/c.bin", 700 * KIB + 1);
-        FILES.put("dir/deeper/small.txt", 7L);
-    }
-
     @TempDir
     Path dir;
     PairProcesses pair;
@@ -47,9 +33,7 @@ class Ext4FailoverIT {
 
     @BeforeEach
     void requireTools() {
-        for (String tool : new String[] {"mkfs.ext4", "e2fsck", "nbdfuse", "losetup", "fusermount3"}) {
-            ExternalTool.require(tool);
-        }
+        Ext4TestFiles.requireTools();
     }
 
     @AfterEach
@@ -83,15 +67,7 @@ class Ext4FailoverIT {
         onAlpha.mkfsExt4();
         Path mnt = dir.resolve("on-alpha/mnt");
         onAlpha.mount(mnt);
-        Map<String, String> written = new LinkedHashMap<>();
-        long seed = 7;
-        for (Map.Entry<String, Long> file : FILES.entrySet()) {
-            Path path = mnt.resolve(file.getKey());
-            Files.createDirectories(path.getParent());
-            Volumes.writeRandom(path, 0, file.getValue(), seed++);
-            written.put(file.getKey(), Volumes.sha256(path));
-        }
-        ExternalTool.runOk(ExternalTool.LONG, "sync");
+        Map<String, String> written = Ext4TestFiles.writeAndSync(mnt, 7);
 
         // the crash, with the filesystem mounted; its layers on this host then go lazily
         assertEquals(137, alpha.kill9());
@@ -103,11 +79,7 @@ class Ext4FailoverIT {
         onBeta = FuseLoopMount.attach(dir.resolve("on-beta"), beta.nbdUri());
         Path mnt2 = dir.resolve("on-beta/mnt");
         onBeta.mount(mnt2);
-        Map<String, String> read = new LinkedHashMap<>();
-        for (String name : FILES.keySet()) {
-            read.put(name, Volumes.sha256(mnt2.resolve(name)));
-        }
-        assertEquals(written, read, "checksums of the synced files on the new Primary");
+        assertEquals(written, Ext4TestFiles.checksums(mnt2), "checksums of the synced files on the new Primary");
         onBeta.unmount();
         ExternalTool.runOk(ExternalTool.LONG, "e2fsck", "-fn", onBeta.device());
     }
