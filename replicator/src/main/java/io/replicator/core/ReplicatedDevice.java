@@ -79,10 +79,7 @@ public final class ReplicatedDevice implements BlockDevice {
         int bytes = data.readableBytes();
         awaitRoom();
         Ticket ticket = core.write(offset, data, fua);
-        if (fua) {
-            core.syncLocal(ticket.seq());
-        }
-        ticket.whenDone(() -> {
+        completeWhenDone(ticket, fua, () -> {
             latency.write(System.nanoTime() - start, bytes);
             if (ticket.acks() != null) {
                 latency.replicated(bytes);
@@ -94,9 +91,7 @@ public final class ReplicatedDevice implements BlockDevice {
     @Override
     public void submitFlush(Completion done) throws IOException {
         long start = System.nanoTime();
-        Ticket ticket = core.flush();
-        core.syncLocal(ticket.seq()); // while the peer syncs the barrier
-        ticket.whenDone(() -> {
+        completeWhenDone(core.flush(), true, () -> { // a flush syncs here while the peer syncs its barrier
             latency.flush(System.nanoTime() - start);
             done.done();
         });
@@ -105,11 +100,7 @@ public final class ReplicatedDevice implements BlockDevice {
     @Override
     public void submitTrim(long offset, long length, boolean fua, Completion done) throws IOException {
         awaitRoom();
-        Ticket ticket = core.trim(offset, length, fua);
-        if (fua) {
-            core.syncLocal(ticket.seq());
-        }
-        ticket.whenDone(done::done);
+        completeWhenDone(core.trim(offset, length, fua), fua, done::done);
     }
 
     @Override
@@ -119,11 +110,7 @@ public final class ReplicatedDevice implements BlockDevice {
             throw new FastZeroUnsupportedException("the backing store cannot zero quickly");
         }
         awaitRoom();
-        Ticket ticket = core.writeZeroes(offset, length, mayPunch, fua);
-        if (fua) {
-            core.syncLocal(ticket.seq());
-        }
-        ticket.whenDone(done::done);
+        completeWhenDone(core.writeZeroes(offset, length, mayPunch, fua), fua, done::done);
     }
 
     @Override
@@ -158,6 +145,14 @@ public final class ReplicatedDevice implements BlockDevice {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while the link was full");
         }
+    }
+
+    /** FUA: durable here first (the peer syncs it meanwhile); then {@code then} runs when the peer's ack arrives. */
+    private void completeWhenDone(Ticket ticket, boolean fua, Runnable then) throws IOException {
+        if (fua) {
+            core.syncLocal(ticket.seq());
+        }
+        ticket.whenDone(then);
     }
 
     private interface Submission {
