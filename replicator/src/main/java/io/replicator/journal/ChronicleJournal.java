@@ -261,6 +261,16 @@ public final class ChronicleJournal implements Journal {
         }
     }
 
+    /** See {@link QueueGeneration#pretouchedTo()}; for tests. */
+    long pretouchedTo() {
+        lock.lock();
+        try {
+            return generation.pretouchedTo();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A file that vanished during a sync is fine only if retention or a reset removed it meanwhile. */
     private boolean stillRetained(QueueGeneration synced, Path path) {
         lock.lock();

@@ -60,11 +60,11 @@ final class Pretoucher implements AutoCloseable {
     private volatile int cycle = Integer.MIN_VALUE;
     private final AtomicLong position = new AtomicLong();
 
-    // Owned by the thread.
+    // Owned by the thread; touchedTo is also read by tests.
     private int heldCycle = Integer.MIN_VALUE;
     private SingleChronicleQueueStore store;
     private MappedBytes bytes;
-    private long touchedTo;
+    private volatile long touchedTo;
     private long lastPosition;
 
     /**
@@ -179,6 +179,11 @@ final class Pretoucher implements AutoCloseable {
             store = null;
         }
         heldCycle = Integer.MIN_VALUE;
+    }
+
+    /** The file offset up to which the current cycle's pages have been faulted in (0 before the first pass). */
+    long touchedTo() {
+        return touchedTo;
     }
 
     /** How far to touch a new segment ahead for a rate of {@code bytes} per {@code nanos}: two periods' worth. */

@@ -111,6 +111,11 @@ final class QueueGeneration implements AutoCloseable {
         return spans;
     }
 
+    /** How far the pretouch thread of the segment taking appends has faulted its current cycle file in. */
+    long pretouchedTo() {
+        return active.pretoucher().touchedTo();
+    }
+
     int segmentCount() {
         return segments.size();
     }
