@@ -95,7 +95,7 @@ public class WritePipelineBenchmark {
                     }
                 }, System::nanoTime, ThreadLocalRandom.current()::nextLong, PooledByteBufAllocator.DEFAULT);
         InstantPeer peer = new InstantPeer();
-        core.linkUp(peer, new Message.NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of()), core.nodeInfo());
+        core.linkUp(peer, new Message.NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of(), 0, false, 0), core.nodeInfo());
         PromoteWait wait = core.beginPromote(false);
         if (wait.result() != null || !core.finishPromote(wait).done()) {
             throw new IllegalStateException("cannot promote the benchmark's node");

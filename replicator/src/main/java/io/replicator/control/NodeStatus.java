@@ -10,7 +10,9 @@ import io.replicator.core.SyncKind;
 /**
  * A snapshot of one node, as {@code replctl status --json} prints it and as {@code /health} and
  * {@code /metrics} read it. {@code syncKind}, {@code syncProgress} and {@code syncEtaSeconds} are
- * null while no sync runs; {@code syncProgress} is a fraction from 0 to 1.
+ * null while no sync runs; {@code syncProgress} is a fraction from 0 to 1. {@code splitBrain}: the last
+ * connection found that both nodes wrote as Primary since their last common generation (the node stays
+ * StandAlone until the operator resolves it).
  */
 public record NodeStatus(
         String resource,
@@ -31,9 +33,21 @@ public record NodeStatus(
         long journalFirstSeq,
         int nbdClients,
         boolean serving,
-        String lastError) {
+        String lastError,
+        boolean splitBrain,
+        GenerationIds generations) {
 
     /** The peer as this node last saw it ({@code Unknown}/{@code DUnknown} while not connected). */
     public record Peer(String node, Role role, DiskState disk) {
+    }
+
+    /**
+     * DRBD's generation identifiers of this node, as 16 hex digits: the current one, the one its bitmap
+     * tracks changes against (all zeroes: none), and the older ones, newest first.
+     */
+    public record GenerationIds(String current, String bitmap, boolean bitmapFromPrimary, java.util.List<String> history) {
+        public static String hex(long uuid) {
+            return String.format("%016X", uuid);
+        }
     }
 }

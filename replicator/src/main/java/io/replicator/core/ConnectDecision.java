@@ -5,18 +5,22 @@ import java.util.List;
 
 /**
  * What two nodes do when they connect, decided from both sides' {@link NodeInfo} alone, so that both
- * reach the same verdict. The rules, in order:
+ * reach the same verdict. In order:
  * <ol>
  *   <li>both Primary: refuse (at most one Primary);
- *   <li>both just created (zero-filled by us, never written): in sync;
+ *   <li>the generation identifiers ({@link GenerationRules}, DRBD's rules) say both were just created:
+ *       in sync;
  *   <li>neither disk usable: wait for an operator's {@code promote --force} on one;
- *   <li>one disk unusable (Inconsistent): the other is the source;
- *   <li>no generation in common: if one side never wrote, it is the target, else unrelated data;
- *   <li>both started a generation after the newest common one: split brain;
- *   <li>one did: it is the source; the other is the target, with a full sync if it holds writes past
- *       the branch point, the earliest start of the source's new generations (a crashed Primary's
- *       writes that never reached the peer, or seqs the source used again after losing its journal's tail);
- *   <li>neither did: in sync if the last seqs are equal, else the one further ahead is the source.
+ *   <li>unrelated data (no generation in common): refuse, whatever the disk states;
+ *   <li>one disk unusable (Inconsistent, a sync cut short): the other is the source, with a full sync if
+ *       the identifiers say full or split brain (DRBD's disk-state rule);
+ *   <li>split brain, as the identifiers say;
+ *   <li>a sync in the direction the identifiers give: full if they say so, or if the target holds writes
+ *       past the branch point, the earliest start of the source's generations that the target lacks (a
+ *       crashed Primary's writes that never reached the peer, or seqs the source used again after losing
+ *       its journal's tail); otherwise the source picks journal, bitmap or full by what covers the gap;
+ *   <li>the same current generation: in sync if the last seqs are equal, else the one further ahead is
+ *       the source (a catch-up from its journal).
  * </ol>
  * A verdict that would make a Primary the SyncTarget is refused (demote it first).
  */
@@ -24,10 +28,13 @@ public final class ConnectDecision {
 
     public enum Verdict { IN_SYNC, SOURCE, TARGET, BOTH_INCONSISTENT, SPLIT_BRAIN, UNRELATED, REFUSED }
 
-    /** {@code forceFull}: the target holds writes the source does not have, so only a full sync is safe. */
-    public record Outcome(Verdict verdict, boolean forceFull, String reason) {
-        static Outcome of(Verdict v, String reason) {
-            return new Outcome(v, false, reason);
+    /**
+     * {@code forceFull}: only a full sync is safe (the target holds writes the source does not have, or no
+     * bitmap covers the gap). {@code rule}: the generation rule that matched (null when the roles decided).
+     */
+    public record Outcome(Verdict verdict, boolean forceFull, GenerationRules.Rule rule, String reason) {
+        static Outcome of(Verdict v, GenerationRules.Rule rule, String reason) {
+            return new Outcome(v, false, rule, reason);
         }
     }
 
@@ -39,7 +46,7 @@ public final class ConnectDecision {
         boolean iAmTarget = o.verdict() == Verdict.TARGET;
         boolean peerIsTarget = o.verdict() == Verdict.SOURCE;
         if ((iAmTarget && mine.role() == Role.Primary) || (peerIsTarget && peer.role() == Role.Primary)) {
-            return Outcome.of(Verdict.REFUSED, "the Primary has older data than its peer and would become SyncTarget ("
+            return Outcome.of(Verdict.REFUSED, o.rule(), "the Primary has older data than its peer and would become SyncTarget ("
                     + o.reason() + "): demote it first");
         }
         return o;
@@ -47,78 +54,74 @@ public final class ConnectDecision {
 
     private static Outcome direction(NodeInfo mine, NodeInfo peer) {
         if (mine.role() == Role.Primary && peer.role() == Role.Primary) {
-            return Outcome.of(Verdict.REFUSED, "both nodes are Primary");
+            return Outcome.of(Verdict.REFUSED, null, "both nodes are Primary");
         }
-        if (mine.justCreated() && peer.justCreated()) {
-            return Outcome.of(Verdict.IN_SYNC, "both disks were just created");
+        GenerationRules.Rule rule = GenerationRules.compare(mine, peer);
+        GenerationRules.Strategy s = rule.strategy();
+        if (rule == GenerationRules.Rule.JUST_CREATED_BOTH) {
+            return Outcome.of(Verdict.IN_SYNC, rule, "both disks were just created");
         }
         boolean myUsable = mine.disk().isUsable();
         boolean peerUsable = peer.disk().isUsable();
         if (!myUsable && !peerUsable) {
-            return Outcome.of(Verdict.BOTH_INCONSISTENT, "neither disk is consistent: promote one with --force");
+            return Outcome.of(Verdict.BOTH_INCONSISTENT, rule, "neither disk is consistent: promote one with --force");
+        }
+        if (s == GenerationRules.Strategy.UNRELATED) {
+            return Outcome.of(Verdict.UNRELATED, rule, "no generation in common: the two disks hold unrelated data");
         }
         if (!myUsable || !peerUsable) {
-            return flip(Outcome.of(Verdict.SOURCE, "the peer's disk is " + (peerUsable ? mine : peer).disk()), !myUsable);
+            boolean full = s != GenerationRules.Strategy.SAME_GENERATION && s != GenerationRules.Strategy.SOURCE_BITMAP
+                    && s != GenerationRules.Strategy.TARGET_BITMAP;
+            return flip(new Outcome(Verdict.SOURCE, full, rule, "the peer's disk is " + (peerUsable ? mine : peer).disk()
+                    + " (" + rule + ")"), !myUsable);
         }
-        if (mine.justCreated() || peer.justCreated()) {
-            return flip(Outcome.of(Verdict.SOURCE, "the peer's disk was just created"), mine.justCreated());
-        }
-        List<Generation> a = mine.generations();
-        List<Generation> b = peer.generations();
-        int ia = -1;
-        int ib = -1;
-        for (int i = 0; i < a.size() && ia < 0; i++) {
-            ib = indexOf(b, a.get(i).uuid());
-            ia = ib >= 0 ? i : -1;
-        }
-        if (ia < 0) {
-            if (a.isEmpty() && mine.lastSeq() == 0) {
-                return Outcome.of(Verdict.TARGET, "this node never wrote");
+        switch (s) {
+            case SPLIT_BRAIN_AUTO, SPLIT_BRAIN_DISCONNECT -> {
+                return Outcome.of(Verdict.SPLIT_BRAIN, rule, "both nodes wrote as Primary since their last common generation ("
+                        + rule + ")");
             }
-            if (b.isEmpty() && peer.lastSeq() == 0) {
-                return Outcome.of(Verdict.SOURCE, "the peer never wrote");
+            case SOURCE_BITMAP, SOURCE_FULL, TARGET_BITMAP, TARGET_FULL -> {
+                boolean iAmSource = s == GenerationRules.Strategy.SOURCE_BITMAP || s == GenerationRules.Strategy.SOURCE_FULL;
+                boolean full = s == GenerationRules.Strategy.SOURCE_FULL || s == GenerationRules.Strategy.TARGET_FULL;
+                NodeInfo source = iAmSource ? mine : peer;
+                NodeInfo target = iAmSource ? peer : mine;
+                long branch = branchPoint(source.generations(), target.generations());
+                boolean extra = !full && target.lastSeq() >= branch;
+                String reason = full ? rule + ": full sync"
+                        : extra ? rule + ": the target holds writes past the branch point (seq " + branch + "): full sync"
+                        : rule + ": the source started a new generation at seq " + branch;
+                return flip(new Outcome(Verdict.SOURCE, full || extra, rule, reason), !iAmSource);
             }
-            return Outcome.of(Verdict.UNRELATED, "no generation in common: the two disks hold unrelated data");
-        }
-        boolean myNew = ia > 0;
-        boolean peerNew = ib > 0;
-        if (myNew && peerNew) {
-            return Outcome.of(Verdict.SPLIT_BRAIN, "both nodes wrote as Primary since generation "
-                    + Long.toHexString(a.get(ia).uuid()));
-        }
-        if (myNew || peerNew) {
-            List<Generation> sourceGens = myNew ? a : b;
-            int common = myNew ? ia : ib;
-            // the earliest start of the source's new generations: after a power loss shortened its journal,
-            // a newer generation can start at a lower seq than an older one (the seqs were used again)
-            long branch = Long.MAX_VALUE;
-            for (int i = 0; i < common; i++) {
-                branch = Math.min(branch, sourceGens.get(i).firstSeq());
+            default -> {
             }
-            NodeInfo target = myNew ? peer : mine;
-            boolean extra = target.lastSeq() >= branch;
-            Outcome source = new Outcome(Verdict.SOURCE, extra, extra
-                    ? "the target holds writes past the branch point (seq " + branch + "): full sync"
-                    : "the source started a new generation at seq " + branch);
-            return flip(source, !myNew);
         }
         if (mine.lastSeq() == peer.lastSeq()) {
-            return Outcome.of(Verdict.IN_SYNC, "same generation and seq " + mine.lastSeq());
+            return Outcome.of(Verdict.IN_SYNC, rule, "same generation and seq " + mine.lastSeq());
         }
-        return flip(Outcome.of(Verdict.SOURCE, "same generation, seq " + Math.max(mine.lastSeq(), peer.lastSeq())
+        return flip(Outcome.of(Verdict.SOURCE, rule, "same generation, seq " + Math.max(mine.lastSeq(), peer.lastSeq())
                 + " against " + Math.min(mine.lastSeq(), peer.lastSeq())), mine.lastSeq() < peer.lastSeq());
     }
 
-    private static Outcome flip(Outcome sourceOutcome, boolean iAmTarget) {
-        return iAmTarget ? new Outcome(Verdict.TARGET, sourceOutcome.forceFull(), sourceOutcome.reason()) : sourceOutcome;
+    /**
+     * The earliest start of the source's generations newer than the newest one the target has: after a
+     * power loss shortened its journal, a newer generation can start at a lower seq than an older one (the
+     * seqs were used again). MAX_VALUE when the target has the source's current generation.
+     */
+    private static long branchPoint(List<Generation> source, List<Generation> target) {
+        long branch = Long.MAX_VALUE;
+        for (Generation g : source) {
+            for (Generation t : target) {
+                if (t.uuid() == g.uuid()) {
+                    return branch;
+                }
+            }
+            branch = Math.min(branch, g.firstSeq());
+        }
+        return branch;
     }
 
-    private static int indexOf(List<Generation> gens, long uuid) {
-        for (int i = 0; i < gens.size(); i++) {
-            if (gens.get(i).uuid() == uuid) {
-                return i;
-            }
-        }
-        return -1;
+    private static Outcome flip(Outcome sourceOutcome, boolean iAmTarget) {
+        return iAmTarget ? new Outcome(Verdict.TARGET, sourceOutcome.forceFull(), sourceOutcome.rule(), sourceOutcome.reason())
+                : sourceOutcome;
     }
 }

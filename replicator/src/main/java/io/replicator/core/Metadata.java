@@ -9,7 +9,13 @@ import java.util.List;
  *   <li>{@code disk}: the disk state to resume with (never Diskless/Attaching/DUnknown).
  *   <li>{@code justCreated}: the daemon created the backing file (all zeroes) and nothing was written
  *       since: two such nodes hold identical data without a sync.
- *   <li>{@code generations}: newest first, at most {@link #MAX_GENERATIONS}.
+ *   <li>{@code generations}: newest first, at most {@link #MAX_GENERATIONS}: the first is DRBD's
+ *       <em>current</em> generation identifier, the rest its <em>history</em>.
+ *   <li>{@code bitmapUuid}: the generation the peer held when this node started tracking, in the
+ *       bitmap, what the peer lacks (DRBD's bitmap UUID; 0 while the peer has everything); set when a
+ *       Primary writes without its peer or a resync starts, cleared when the peer is in sync again.
+ *   <li>{@code bitmapFromPrimary}: this node was already Primary when the bitmap UUID was set (the older
+ *       Primary of a split brain, for the discard-younger/older-primary policies).
  *   <li>{@code checkpointSeq}: every journal entry up to it is durable on the disk; after a crash the
  *       node redoes its journal from the next one.
  *   <li>{@code bitmapSinceSeq}: the dirty bitmap covers every write from this seq on that the peer may
@@ -23,11 +29,18 @@ public record Metadata(
         DiskState disk,
         boolean justCreated,
         List<Generation> generations,
+        long bitmapUuid,
+        boolean bitmapFromPrimary,
         long checkpointSeq,
         long bitmapSinceSeq,
         long peerSyncedSeq) {
 
     public static final int MAX_GENERATIONS = 32;
+
+    /** DRBD's current generation identifier: 0 for a node that never wrote. */
+    public long currentUuid() {
+        return generations.isEmpty() ? 0 : generations.get(0).uuid();
+    }
 
     public Metadata {
         generations = List.copyOf(generations.size() > MAX_GENERATIONS ? generations.subList(0, MAX_GENERATIONS) : generations);
@@ -35,18 +48,26 @@ public record Metadata(
 
     public static Metadata created(String resource, long sizeBytes, boolean justCreated) {
         return new Metadata(resource, sizeBytes, justCreated ? DiskState.Consistent : DiskState.Inconsistent, justCreated,
-                List.of(), 0, 0, 0);
+                List.of(), 0, false, 0, 0, 0);
     }
 
     public Metadata withDisk(DiskState d) {
-        return new Metadata(resource, sizeBytes, d, justCreated, generations, checkpointSeq, bitmapSinceSeq, peerSyncedSeq);
+        return new Metadata(resource, sizeBytes, d, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
+                bitmapSinceSeq, peerSyncedSeq);
     }
 
     public Metadata withGenerations(List<Generation> g, boolean created) {
-        return new Metadata(resource, sizeBytes, disk, created, g, checkpointSeq, bitmapSinceSeq, peerSyncedSeq);
+        return new Metadata(resource, sizeBytes, disk, created, g, bitmapUuid, bitmapFromPrimary, checkpointSeq,
+                bitmapSinceSeq, peerSyncedSeq);
+    }
+
+    public Metadata withBitmapUuid(long uuid, boolean fromPrimary) {
+        return new Metadata(resource, sizeBytes, disk, justCreated, generations, uuid, fromPrimary, checkpointSeq,
+                bitmapSinceSeq, peerSyncedSeq);
     }
 
     public Metadata withSeqs(long checkpoint, long bitmapSince, long peerSynced) {
-        return new Metadata(resource, sizeBytes, disk, justCreated, generations, checkpoint, bitmapSince, peerSynced);
+        return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpoint,
+                bitmapSince, peerSynced);
     }
 }

@@ -45,6 +45,10 @@ public final class ReplicaCore {
         void info(String message);
 
         void warn(String message);
+
+        /** A split brain was found on connect (the daemon runs the configured handler). */
+        default void splitBrain(String detail) {
+        }
     }
 
     public interface MetadataPort {
@@ -79,6 +83,8 @@ public final class ReplicaCore {
     private volatile DiskState diskState;
     private volatile ConnectionState connection = ConnectionState.Connecting;
     private boolean standAlone;
+    /** The last connection found a split brain; cleared when the operator connects again. */
+    private boolean splitBrain;
     private volatile PeerPort port;
     private NodeInfo peerInfo;
     private volatile Outbound out;
@@ -97,6 +103,8 @@ public final class ReplicaCore {
     private long targetFromSeq;
     private long targetEndSeq;
     private boolean needNewGeneration;
+    /** This node was Primary when it last lost the peer (for the bitmap id's primary flag). */
+    private boolean primaryWhenPeerLost;
     private long checkpointSeq;
     /** Data bytes this node journaled (client writes or the peer's stream), and how many a checkpoint covers. */
     private long journaledBytes;
@@ -331,6 +339,12 @@ public final class ReplicaCore {
 
     private void newGeneration() throws IOException {
         long firstSeq = journal.lastSeq() + 1;
+        boolean peerAdopts = out != null && out.mode == Outbound.Mode.LIVE;
+        if (!peerAdopts && meta.bitmapUuid() == 0 && meta.currentUuid() != 0) {
+            // the peer stays at the current generation: from here on the bitmap tracks what it lacks
+            // against it (kept if already set: the bitmap still covers everything since that one)
+            meta = meta.withBitmapUuid(meta.currentUuid(), primaryWhenPeerLost);
+        }
         List<Generation> gens = new ArrayList<>();
         gens.add(new Generation(random.getAsLong(), firstSeq));
         gens.addAll(meta.generations());
@@ -496,7 +510,9 @@ public final class ReplicaCore {
             // rewrites whatever they touched)
             diskState = DiskState.Inconsistent;
             checkpointSeq = s.nextSeq() - 1;
-            meta = meta.withDisk(DiskState.Inconsistent).withGenerations(meta.generations(), false)
+            // it also takes the source's generations now: an interrupted sync then resumes from the source's
+            // bitmap (same current generation, this disk Inconsistent) instead of starting over
+            meta = meta.withDisk(DiskState.Inconsistent).withGenerations(s.generations(), false).withBitmapUuid(0, false)
                     .withSeqs(checkpointSeq, meta.bitmapSinceSeq(), meta.peerSyncedSeq());
             persist();
             journal.reset(s.nextSeq());
@@ -521,7 +537,7 @@ public final class ReplicaCore {
         boolean wasSync = targetKind != null;
         diskState = DiskState.UpToDate;
         targetKind = null;
-        meta = meta.withGenerations(i.generations(), false).withDisk(DiskState.UpToDate);
+        meta = meta.withGenerations(i.generations(), false).withDisk(DiskState.UpToDate).withBitmapUuid(0, false);
         if (wasSync) {
             // this disk now holds the peer's data: what the bitmap said the peer lacked is void (its "since"
             // would otherwise claim to cover the writes received here, which it never marked)
@@ -539,7 +555,8 @@ public final class ReplicaCore {
 
     /** The current view of this node for the peer. */
     public synchronized NodeInfo nodeInfo() {
-        return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations());
+        return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations(), meta.bitmapUuid(),
+                meta.bitmapFromPrimary(), bitmap.dirtyBytes());
     }
 
     public synchronized boolean wantsConnection() {
@@ -567,6 +584,7 @@ public final class ReplicaCore {
         }
         NodeInfo now = nodeInfo();
         if (now.role() != sent.role() || now.disk() != sent.disk() || !now.generations().equals(sent.generations())
+                || now.bitmapUuid() != sent.bitmapUuid()
                 || (now.role() != Role.Primary && now.lastSeq() != sent.lastSeq())) {
             log.info("this node changed during the handshake with " + settings.peer() + " (" + sent.role() + "/" + sent.disk()
                     + " seq " + sent.lastSeq() + " -> " + now.role() + "/" + now.disk() + " seq " + now.lastSeq() + "): reconnecting");
@@ -582,12 +600,17 @@ public final class ReplicaCore {
         peerInfo = peer;
         connection = ConnectionState.Connected;
         ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer);
-        log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")");
+        log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")"
+                + (o.rule() == null ? "" : " [rule " + o.rule() + "]"));
         switch (o.verdict()) {
             case REFUSED, SPLIT_BRAIN, UNRELATED -> {
                 lastError = o.verdict() + ": " + o.reason();
                 standAlone = true;
                 log.warn("going StandAlone: " + lastError + "; nothing was overwritten");
+                if (o.verdict() == ConnectDecision.Verdict.SPLIT_BRAIN) {
+                    splitBrain = true;
+                    log.splitBrain(o.reason());
+                }
                 p.send(new Message.Refused(lastError));
                 p.close(lastError);
                 port = null;
@@ -607,7 +630,7 @@ public final class ReplicaCore {
             case IN_SYNC -> {
                 diskState = diskState.isUsable() ? DiskState.UpToDate : diskState;
                 bitmap.clearAll();
-                meta = meta.withDisk(diskState).withSeqs(checkpointSeq, 0, journal.lastSeq());
+                meta = meta.withDisk(diskState).withSeqs(checkpointSeq, 0, journal.lastSeq()).withBitmapUuid(0, false);
                 persist();
                 if (role == Role.Primary) {
                     out = new Outbound(p, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
@@ -655,6 +678,7 @@ public final class ReplicaCore {
         if (promoteWait != null) {
             promoteWait.complete(false, "the connection to " + settings.peer() + " was lost");
         }
+        primaryWhenPeerLost = role == Role.Primary;
         if (role == Role.Primary) {
             needNewGeneration = true;
             log.warn("lost " + settings.peer() + " (" + reason + "): writes continue on this node only (degraded)");
@@ -713,6 +737,11 @@ public final class ReplicaCore {
             out.cursor = journal.read(peerSeq + 1);
             out.syncTotalBytes = bitmap.dirtyBytes();
         } else {
+            if (meta.bitmapUuid() == 0 && meta.currentUuid() != 0) {
+                // DRBD's resync start: the bitmap tracks what the peer lacks against this generation, which the
+                // target takes at once; a sync cut short then resumes as a bitmap sync
+                meta = meta.withBitmapUuid(meta.currentUuid(), false);
+            }
             if (kind == SyncKind.full) {
                 bitmap.markAll();
                 bitmap.force(); // before the metadata says the bitmap covers everything from seq 1
@@ -726,7 +755,7 @@ public final class ReplicaCore {
         }
         persist();
         long pos = out.takePos(startSeq, 0);
-        port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes));
+        port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes, meta.generations()));
         log.info("SyncSource: " + kind + " sync to " + settings.peer() + " from seq " + (peerSeq + 1) + " ("
                 + out.syncTotalBytes + " bytes out of sync)");
     }
@@ -869,7 +898,7 @@ public final class ReplicaCore {
         SyncKind kind = out.kind;
         out.kind = null;
         bitmap.clearAll();
-        meta = meta.withSeqs(checkpointSeq, 0, out.peerSyncedSeq());
+        meta = meta.withSeqs(checkpointSeq, 0, out.peerSyncedSeq()).withBitmapUuid(0, false);
         persist();
         log.info(kind + " sync to " + settings.peer() + " done: in sync at seq " + out.peerSyncedSeq());
     }
@@ -941,6 +970,11 @@ public final class ReplicaCore {
         boolean forced = diskState != DiskState.UpToDate;
         if (forced) {
             log.warn("promote --force: the disk was " + diskState + "; the operator declared it UpToDate");
+            if (diskState == DiskState.Inconsistent) {
+                // a sync cut short: the disk holds parts of the source's generations, not any of them whole, so
+                // it claims none (a returning peer meets unrelated data, and nothing is overwritten unasked)
+                meta = meta.withGenerations(List.of(), false).withBitmapUuid(0, false);
+            }
             diskState = DiskState.UpToDate;
             meta = meta.withDisk(diskState).withGenerations(meta.generations(), false);
             persist();
@@ -988,7 +1022,8 @@ public final class ReplicaCore {
                     + " sync: its disk is not UpToDate until the sync ends");
         }
         if (peerInfo != null) {
-            peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations());
+            peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations(),
+                    peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes());
         }
         return new Message.PromoteReply(request.id(), true, "");
     }
@@ -1038,6 +1073,7 @@ public final class ReplicaCore {
             return ControlResult.done(settings.resource() + " on " + settings.node() + " is already " + connection);
         }
         standAlone = false;
+        splitBrain = false;
         lastError = null;
         connection = ConnectionState.Connecting;
         log.info("connecting to " + settings.peer());
@@ -1276,7 +1312,16 @@ public final class ReplicaCore {
         boolean degraded = role == Role.Primary && (out == null || out.mode == Outbound.Mode.CATCHUP);
         return new NodeStatus(settings.resource(), settings.node(), role, diskState, connection, replication,
                 settings.protocol(), outOfSync, kind, progress, eta, peer, degraded, journal.lastSeq(),
-                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError);
+                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds());
+    }
+
+    private NodeStatus.GenerationIds generationIds() {
+        List<String> history = new ArrayList<>();
+        for (int i = 1; i < meta.generations().size(); i++) {
+            history.add(NodeStatus.GenerationIds.hex(meta.generations().get(i).uuid()));
+        }
+        return new NodeStatus.GenerationIds(NodeStatus.GenerationIds.hex(meta.currentUuid()),
+                NodeStatus.GenerationIds.hex(meta.bitmapUuid()), meta.bitmapFromPrimary(), history);
     }
 
     private double sourceProgress() {

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.replicator.core.ReplicaCore;
 import io.replicator.nbd.server.Log;
 import io.replicator.wire.Message;
+import io.replicator.wire.WireConstants;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * handled here on the event loop and everything else goes, in order, to the {@link Applier}.
  */
 final class LinkHandler extends ChannelInboundHandlerAdapter {
-    static final int VERSION = 1;
+    static final int VERSION = WireConstants.VERSION;
 
     private enum State { HELLO, AUTH, INFO, UP, CLOSED }
 

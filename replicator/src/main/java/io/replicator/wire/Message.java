@@ -87,9 +87,16 @@ public sealed interface Message {
     record Refused(String reason) implements Message {
     }
 
-    /** The sender's metadata, sent after authentication and again whenever role or disk changes. */
-    record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations)
-            implements Message {
+    /**
+     * The sender's metadata, sent after authentication and again whenever role or disk changes: the
+     * generation identifiers (see {@link io.replicator.core.Metadata}) and the bytes its bitmap marks
+     * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies).
+     */
+    record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations,
+            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes) implements Message {
+        public long currentUuid() {
+            return generations.isEmpty() ? 0 : generations.get(0).uuid();
+        }
     }
 
     // --- the ordered stream, source to target ---
@@ -110,9 +117,12 @@ public sealed interface Message {
     /**
      * A sync begins. For {@code journal} the target keeps its data and receives the writes from
      * {@code fromSeq}; for {@code bitmap} and {@code full} it becomes Inconsistent, restarts its
-     * journal at {@code nextSeq}, and receives regions ({@code totalBytes} in all) between live writes.
+     * journal at {@code nextSeq}, takes the source's {@code generations} at once (so that an interrupted
+     * sync resumes from the source's bitmap), and receives regions ({@code totalBytes} in all) between
+     * live writes.
      */
-    record SyncStart(long pos, SyncKind kind, long fromSeq, long nextSeq, long totalBytes) implements Stream {
+    record SyncStart(long pos, SyncKind kind, long fromSeq, long nextSeq, long totalBytes, List<Generation> generations)
+            implements Stream {
     }
 
     record ResyncData(long pos, long offset, ByteBuf data) implements Stream, Carrying {

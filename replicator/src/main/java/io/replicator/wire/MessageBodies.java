@@ -75,6 +75,9 @@ final class MessageBodies {
                 out.writeLong(m.lastSeq());
                 out.writeByte(m.justCreated() ? 1 : 0);
                 writeGenerations(out, m.generations());
+                out.writeLong(m.bitmapUuid());
+                out.writeByte(m.bitmapFromPrimary() ? 1 : 0);
+                out.writeLong(m.changedBytes());
             }
             case WRITE -> {
                 Write m = (Write) message;
@@ -97,6 +100,7 @@ final class MessageBodies {
                 out.writeLong(m.pos());
                 out.writeByte(m.kind().ordinal());
                 out.writeLong(m.fromSeq()).writeLong(m.nextSeq()).writeLong(m.totalBytes());
+                writeGenerations(out, m.generations());
             }
             case RESYNC_DATA -> {
                 ResyncData m = (ResyncData) message;
@@ -138,13 +142,14 @@ final class MessageBodies {
             case AUTH -> new Auth(in.bytes("mac", MAX_MAC_BYTES));
             case REFUSED -> new Refused(in.string("reason"));
             case NODE_INFO -> new NodeInfo(in.enumValue("role", ROLES), in.enumValue("disk", DISK_STATES), in.i64("lastSeq"),
-                    in.bool("justCreated"), in.generations("generations", MAX_GENERATIONS));
+                    in.bool("justCreated"), in.generations("generations", MAX_GENERATIONS), in.i64("bitmapUuid"),
+                    in.bool("bitmapFromPrimary"), in.i64("changedBytes"));
             case WRITE -> new Write(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i32("flags"), in.rest());
             case TRIM -> new Trim(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));
             case ZEROES -> new Zeroes(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));
             case BARRIER -> new Barrier(in.i64("pos"), in.i64("seq"));
             case SYNC_START -> new SyncStart(in.i64("pos"), in.enumValue("kind", SYNC_KINDS), in.i64("fromSeq"),
-                    in.i64("nextSeq"), in.i64("totalBytes"));
+                    in.i64("nextSeq"), in.i64("totalBytes"), in.generations("generations", MAX_GENERATIONS));
             case RESYNC_DATA -> new ResyncData(in.i64("pos"), in.i64("offset"), in.rest());
             case RESYNC_HOLE -> new ResyncHole(in.i64("pos"), in.i64("offset"), in.i64("length"));
             case IN_SYNC -> new InSync(in.i64("pos"), in.i64("seq"), in.generations("generations", MAX_GENERATIONS));

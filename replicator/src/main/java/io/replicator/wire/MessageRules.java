@@ -41,6 +41,7 @@ public final class MessageRules {
                 notNull("NodeInfo disk", m.disk());
                 nonNegative("NodeInfo lastSeq", m.lastSeq());
                 generations("NodeInfo generations", m.generations());
+                nonNegative("NodeInfo changedBytes", m.changedBytes());
             }
             case WRITE -> {
                 Message.Write m = (Message.Write) message;
@@ -71,6 +72,7 @@ public final class MessageRules {
                 nonNegative("SyncStart fromSeq", m.fromSeq());
                 nonNegative("SyncStart nextSeq", m.nextSeq());
                 nonNegative("SyncStart totalBytes", m.totalBytes());
+                generations("SyncStart generations", m.generations());
             }
             case RESYNC_DATA -> {
                 Message.ResyncData m = (Message.ResyncData) message;

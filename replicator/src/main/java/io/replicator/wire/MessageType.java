@@ -14,13 +14,15 @@ public enum MessageType {
     HELLO(0x01, Message.Hello.class, Size.I32 + Size.STRING + Size.STRING + Size.I64 + Size.NONCE),
     AUTH(0x02, Message.Auth.class, Size.MAC),
     REFUSED(0x03, Message.Refused.class, Size.STRING),
-    NODE_INFO(0x04, Message.NodeInfo.class, Size.U8 + Size.U8 + Size.I64 + Size.U8 + Size.GENERATIONS),
+    NODE_INFO(0x04, Message.NodeInfo.class, Size.U8 + Size.U8 + Size.I64 + Size.U8 + Size.GENERATIONS + Size.I64 + Size.U8
+            + Size.I64),
 
     WRITE(0x10, Message.Write.class, Size.I64 + Size.I64 + Size.I64 + Size.I32, true),
     TRIM(0x11, Message.Trim.class, Size.I64 + Size.I64 + Size.I64 + Size.I64 + Size.I32),
     ZEROES(0x12, Message.Zeroes.class, Size.I64 + Size.I64 + Size.I64 + Size.I64 + Size.I32),
     BARRIER(0x13, Message.Barrier.class, Size.I64 + Size.I64),
-    SYNC_START(0x14, Message.SyncStart.class, Size.I64 + Size.U8 + Size.I64 + Size.I64 + Size.I64),
+    SYNC_START(0x14, Message.SyncStart.class, Size.I64 + Size.U8 + Size.I64 + Size.I64 + Size.I64
+            + Size.GENERATIONS),
     RESYNC_DATA(0x15, Message.ResyncData.class, Size.I64 + Size.I64, true),
     RESYNC_HOLE(0x16, Message.ResyncHole.class, Size.I64 + Size.I64 + Size.I64),
     IN_SYNC(0x17, Message.InSync.class, Size.I64 + Size.I64 + Size.GENERATIONS),

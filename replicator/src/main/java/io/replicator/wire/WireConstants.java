@@ -14,7 +14,7 @@ public final class WireConstants {
     /** "RPLK": replication link. */
     public static final int MAGIC = 0x52504c4b;
     /** Protocol version, carried in {@link Message.Hello}. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final int HEADER_BYTES = 16;
     public static final int TRAILER_BYTES = 4;

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Records every call; answers with {@link #result}; promote can be held on a latch. */
 final class FakeReplicaControl implements ReplicaControl {
+    static final NodeStatus.GenerationIds GENERATIONS = new NodeStatus.GenerationIds("5E1F3A2B4C6D7E8F", "0000000000000000",
+            false, java.util.List.of("0123456789ABCDEF"));
+
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile ControlResult result = ControlResult.done("ok");
     volatile RuntimeException failure;
@@ -21,7 +24,7 @@ final class FakeReplicaControl implements ReplicaControl {
     static NodeStatus primary() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.Established, Protocol.C, 0, null, null, null,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS);
     }
 
     @Override

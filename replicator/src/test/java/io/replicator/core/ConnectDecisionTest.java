@@ -21,11 +21,16 @@ class ConnectDecisionTest {
     private static final Generation G4 = new Generation(0x4444, 95);
 
     private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens));
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0);
+    }
+
+    /** A node that wrote without its peer since {@code bitmap}: its bitmap tracks what the peer lacks against it. */
+    private static NodeInfo tracking(Role role, DiskState disk, long lastSeq, Generation bitmap, Generation... gens) {
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096);
     }
 
     private static NodeInfo fresh(Role role) {
-        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of());
+        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0);
     }
 
     static Stream<Arguments> rules() {
@@ -41,18 +46,30 @@ class ConnectDecisionTest {
                 Arguments.of("my disk Inconsistent", node(S, I, 50, G1), node(S, U, 100, G1), TARGET, false),
                 Arguments.of("the peer's disk Inconsistent", node(S, U, 100, G1), node(S, I, 50, G1), SOURCE, false),
                 Arguments.of("the Primary would become SyncTarget", node(P, I, 50, G1), node(S, U, 100, G1), REFUSED, false),
-                Arguments.of("the peer just created, I have data", node(S, U, 10, G1), fresh(S), SOURCE, false),
-                Arguments.of("I never wrote, no common generation", node(S, U, 0), node(S, U, 10, G1), TARGET, false),
+                Arguments.of("the peer just created, I have data", node(S, U, 10, G1), fresh(S), SOURCE, true),
+                Arguments.of("I never wrote, no common generation", node(S, U, 0), node(S, U, 10, G1), TARGET, true),
+                Arguments.of("neither wrote, neither just created", node(S, U, 0), node(S, U, 0), UNRELATED, false),
+                Arguments.of("my disk Inconsistent, the peer's generation unknown to me",
+                        node(S, I, 50, OTHER), node(S, U, 100, G1), UNRELATED, false),
+                Arguments.of("my disk Inconsistent, the peer is ahead of my history", node(S, I, 50, G1),
+                        node(S, U, 150, G2, G1), TARGET, true),
+                Arguments.of("my disk Inconsistent, the peer tracks my generation", node(S, I, 50, G1),
+                        tracking(S, U, 150, G1, G2, G1), TARGET, false),
                 Arguments.of("unrelated data", node(S, U, 10, G1), node(S, U, 10, OTHER), UNRELATED, false),
-                Arguments.of("split brain", node(S, U, 150, G2, G1), node(S, U, 130, G3, G1), SPLIT_BRAIN, false),
+                Arguments.of("split brain, same bitmap generation", tracking(S, U, 150, G1, G2, G1), tracking(S, U, 130, G1, G3, G1),
+                        SPLIT_BRAIN, false),
+                Arguments.of("split brain, a common history only", node(S, U, 150, G2, G1), node(S, U, 130, G3, G1),
+                        SPLIT_BRAIN, false),
                 Arguments.of("I started a new generation, the peer is behind the branch",
-                        node(P, U, 150, G2, G1), node(S, U, 100, G1), SOURCE, false),
+                        tracking(P, U, 150, G1, G2, G1), node(S, U, 100, G1), SOURCE, false),
+                Arguments.of("the peer's generation is in my history but no bitmap tracks it",
+                        node(P, U, 150, G2, G1), node(S, U, 100, G1), SOURCE, true),
                 Arguments.of("I started a new generation, the peer holds writes past the branch (crashed Primary)",
-                        node(P, U, 150, G2, G1), node(S, U, 120, G1), SOURCE, true),
+                        tracking(P, U, 150, G1, G2, G1), node(S, U, 120, G1), SOURCE, true),
                 Arguments.of("the peer started a new generation and I crashed ahead of the branch",
-                        node(S, U, 120, G1), node(P, U, 150, G2, G1), TARGET, true),
+                        node(S, U, 120, G1), tracking(P, U, 150, G1, G2, G1), TARGET, true),
                 Arguments.of("the branch point is the earliest start of the source's new generations",
-                        node(P, U, 150, G4, G2, G1), node(S, U, 98, G1), SOURCE, true),
+                        tracking(P, U, 150, G1, G4, G2, G1), node(S, U, 98, G1), SOURCE, true),
                 Arguments.of("same generation, same seq", node(S, U, 100, G1), node(P, U, 100, G1), IN_SYNC, false),
                 Arguments.of("same generation, I am ahead", node(P, U, 120, G1), node(S, U, 100, G1), SOURCE, false),
                 Arguments.of("same generation, I am behind", node(S, U, 100, G1), node(S, U, 120, G1), TARGET, false),

@@ -129,14 +129,18 @@ class FrameCodecProperties {
             case AUTH -> bytes(MAX_MAC_BYTES).map(Auth::new);
             case REFUSED -> strings().map(Refused::new);
             case NODE_INFO -> arbitrary().enumValues(Role.class).zip(arbitrary().enumValues(DiskState.class), n, booleans().all(),
-                    generations(), NodeInfo::new);
+                    generations(), (role, disk, seq, created, gens) -> new NodeInfo(role, disk, seq, created, gens, 0, false, 0))
+                    .zip(any, booleans().all(), n, (info, bitmapUuid, fromPrimary, changed) -> new NodeInfo(info.role(),
+                            info.disk(), info.lastSeq(), info.justCreated(), info.generations(), bitmapUuid, fromPrimary, changed));
             case WRITE -> n.zip(n, dataOffsets, arbitrary().pick(0, Message.FLAG_FUA), (pos, seq, offset, flags) -> new Write(pos, seq, offset, flags, null));
             case TRIM -> n.zip(n, ranges(), arbitrary().pick(0, Message.FLAG_FUA),
                     (pos, seq, r, flags) -> new Trim(pos, seq, r[0], r[1], flags));
             case ZEROES -> n.zip(n, ranges(), integers().between(0, Message.FLAG_FUA | Message.FLAG_PUNCH),
                     (pos, seq, r, flags) -> new Zeroes(pos, seq, r[0], r[1], flags));
             case BARRIER -> n.zip(n, Barrier::new);
-            case SYNC_START -> n.zip(arbitrary().enumValues(SyncKind.class), n, n, n, SyncStart::new);
+            case SYNC_START -> n.zip(arbitrary().enumValues(SyncKind.class), n, n, n,
+                    (pos, kind, from, next, total) -> new SyncStart(pos, kind, from, next, total, List.of()))
+                    .zip(generations(), (s, gens) -> new SyncStart(s.pos(), s.kind(), s.fromSeq(), s.nextSeq(), s.totalBytes(), gens));
             case RESYNC_DATA -> n.zip(dataOffsets, (pos, offset) -> new ResyncData(pos, offset, null));
             case RESYNC_HOLE -> n.zip(ranges(), (pos, r) -> new ResyncHole(pos, r[0], r[1]));
             case IN_SYNC -> n.zip(n, generations(), InSync::new);

@@ -40,12 +40,12 @@ final class SampleMessages {
             case HELLO -> new Hello(WireConstants.VERSION, "r0", "nöde-α", 1L << 40, randomBytes(1, 32));
             case AUTH -> new Auth(randomBytes(2, 32));
             case REFUSED -> new Refused("unrelated data ✗ (no common generation)");
-            case NODE_INFO -> new NodeInfo(Role.Secondary, DiskState.UpToDate, 123_456, true, history);
+            case NODE_INFO -> new NodeInfo(Role.Secondary, DiskState.UpToDate, 123_456, true, history, -42, true, 1 << 20);
             case WRITE -> new Write(7, 123_457, 4096, Message.FLAG_FUA, data);
             case TRIM -> new Trim(8, 123_458, 8192, 65536, Message.FLAG_FUA);
             case ZEROES -> new Zeroes(9, 123_459, 1 << 20, 1 << 21, Message.FLAG_FUA | Message.FLAG_PUNCH);
             case BARRIER -> new Barrier(10, 123_460);
-            case SYNC_START -> new SyncStart(11, SyncKind.bitmap, 100, 123_461, 1L << 33);
+            case SYNC_START -> new SyncStart(11, SyncKind.bitmap, 100, 123_461, 1L << 33, history);
             case RESYNC_DATA -> new ResyncData(12, 1L << 30, data);
             case RESYNC_HOLE -> new ResyncHole(13, 1L << 31, 1 << 20);
             case IN_SYNC -> new InSync(14, 123_461, history);
@@ -68,12 +68,14 @@ final class SampleMessages {
             case HELLO -> new Hello(Integer.MAX_VALUE, s, s, Long.MAX_VALUE, randomBytes(3, WireConstants.MAX_NONCE_BYTES));
             case AUTH -> new Auth(randomBytes(4, WireConstants.MAX_MAC_BYTES));
             case REFUSED -> new Refused(s);
-            case NODE_INFO -> new NodeInfo(Role.Unknown, DiskState.UpToDate, Long.MAX_VALUE, false, history);
+            case NODE_INFO -> new NodeInfo(Role.Unknown, DiskState.UpToDate, Long.MAX_VALUE, false, history, Long.MIN_VALUE, true,
+                    Long.MAX_VALUE);
             case WRITE -> new Write(Long.MAX_VALUE, Long.MAX_VALUE, 0, Message.FLAG_FUA, data);
             case TRIM -> new Trim(Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE, Message.FLAG_FUA);
             case ZEROES -> new Zeroes(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Message.FLAG_PUNCH);
             case BARRIER -> new Barrier(Long.MAX_VALUE, Long.MAX_VALUE);
-            case SYNC_START -> new SyncStart(Long.MAX_VALUE, SyncKind.full, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+            case SYNC_START -> new SyncStart(Long.MAX_VALUE, SyncKind.full, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE,
+                    history);
             case RESYNC_DATA -> new ResyncData(Long.MAX_VALUE, 0, data);
             case RESYNC_HOLE -> new ResyncHole(Long.MAX_VALUE, 1, Long.MAX_VALUE - 1);
             case IN_SYNC -> new InSync(Long.MAX_VALUE, Long.MAX_VALUE, history);

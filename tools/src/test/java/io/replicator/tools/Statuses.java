@@ -10,36 +10,39 @@ import io.replicator.core.SyncKind;
 
 /** The node states whose human output has a golden file in resources/io/replicator/tools/status. */
 final class Statuses {
+    static final NodeStatus.GenerationIds GENERATIONS = new NodeStatus.GenerationIds("5E1F3A2B4C6D7E8F", "0000000000000000",
+            false, java.util.List.of("0123456789ABCDEF"));
+
     private Statuses() {}
 
     static NodeStatus established() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.Established, Protocol.C, 0, null, null, null,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 1042, 65536, 17, 1, true, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 1042, 65536, 17, 1, true, null, false, GENERATIONS);
     }
 
     static NodeStatus syncing() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.SyncSource, Protocol.C, 120L << 20, SyncKind.journal, 0.452, 12L,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.Consistent), false, 1042, 65536, 17, 1, true, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.Consistent), false, 1042, 65536, 17, 1, true, null, false, GENERATIONS);
     }
 
     static NodeStatus degraded() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connecting,
                 ReplicationState.Off, Protocol.C, 4096, null, null, null,
-                new NodeStatus.Peer("beta", Role.Unknown, DiskState.DUnknown), true, 1042, 65536, 17, 1, true, null);
+                new NodeStatus.Peer("beta", Role.Unknown, DiskState.DUnknown), true, 1042, 65536, 17, 1, true, null, false, GENERATIONS);
     }
 
     static NodeStatus standAloneWithError() {
         return new NodeStatus("r0", "alpha", Role.Secondary, DiskState.Outdated, ConnectionState.StandAlone,
                 ReplicationState.Off, Protocol.C, 0, null, null, null,
                 new NodeStatus.Peer("beta", Role.Unknown, DiskState.DUnknown), false, 900, 0, 1, 0, false,
-                "split brain: both nodes wrote since the last common generation");
+                "split brain: both nodes wrote since the last common generation", false, GENERATIONS);
     }
 
     static NodeStatus syncTarget() {
         return new NodeStatus("r0", "beta", Role.Secondary, DiskState.Inconsistent, ConnectionState.Connected,
                 ReplicationState.SyncTarget, Protocol.C, 3L << 30, SyncKind.bitmap, null, null,
-                new NodeStatus.Peer("alpha", Role.Primary, DiskState.UpToDate), false, 0, 0, 0, 0, false, null);
+                new NodeStatus.Peer("alpha", Role.Primary, DiskState.UpToDate), false, 0, 0, 0, 0, false, null, false, GENERATIONS);
     }
 }
