@@ -1,6 +1,7 @@
 package io.replicator.config;
 
 import io.replicator.core.Protocol;
+import io.replicator.core.SplitBrainPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,12 +12,13 @@ import java.util.Map;
 /** Reads and validates a resource file: the first problem found ends the load with a ConfigException. */
 final class ConfigLoader {
     static final List<String> TOP_KEYS =
-            List.of("resource", "protocol", "secret-file", "size", "nodes", "net", "journal", "sync", "nbd");
+            List.of("resource", "protocol", "secret-file", "size", "nodes", "net", "journal", "sync", "nbd", "split-brain");
     static final List<String> NET_KEYS = List.of("ping-interval", "ping-timeout", "connect-interval", "compression",
             "tls-cert", "tls-key", "tls-ca", "max-buffer");
     static final List<String> TLS_KEYS = List.of("tls-cert", "tls-key", "tls-ca");
     static final List<String> JOURNAL_KEYS = List.of("max-size", "max-age");
     static final List<String> SYNC_KEYS = List.of("max-rate");
+    static final List<String> SPLIT_BRAIN_KEYS = List.of("after-sb-0pri", "after-sb-1pri", "after-sb-2pri", "handler");
     static final List<String> NBD_KEYS = List.of("export", "io-threads", "max-inflight", "min-block-size");
 
     static final int PAGE_BYTES = 4096;
@@ -50,7 +52,21 @@ final class ConfigLoader {
         syncSection.checkKnown(SYNC_KEYS);
         SyncOptions sync = new SyncOptions(syncSection.rate("max-rate", 0));
         NbdOptions nbd = nbd(top.section("nbd", "a mapping of " + String.join(", ", NBD_KEYS)), resource, sizeBytes);
-        return new ResourceConfig(file, resource, protocol, secretFile, sizeBytes, nodes, net, journal, sync, nbd);
+        SplitBrainOptions splitBrain = splitBrain(top.section("split-brain", "a mapping of " + String.join(", ", SPLIT_BRAIN_KEYS)));
+        return new ResourceConfig(file, resource, protocol, secretFile, sizeBytes, nodes, net, journal, sync, nbd, splitBrain);
+    }
+
+    private static SplitBrainOptions splitBrain(Section sb) throws ConfigException {
+        sb.checkKnown(SPLIT_BRAIN_KEYS);
+        SplitBrainPolicy policy = new SplitBrainPolicy(
+                sb.choice("after-sb-0pri", SplitBrainPolicy.ZeroPrimaries.class, SplitBrainPolicy.ZeroPrimaries.disconnect,
+                        "a policy for a split brain between two Secondaries"),
+                sb.choice("after-sb-1pri", SplitBrainPolicy.OnePrimary.class, SplitBrainPolicy.OnePrimary.disconnect,
+                        "a policy for a split brain with one Primary"),
+                sb.choice("after-sb-2pri", SplitBrainPolicy.TwoPrimaries.class, SplitBrainPolicy.TwoPrimaries.disconnect,
+                        "a policy for a split brain between two Primaries"));
+        String handler = sb.optional("handler", "a shell command run when a split brain is found").orElse(null);
+        return new SplitBrainOptions(policy, handler);
     }
 
     private static long sizeBytes(Section top) throws ConfigException {

@@ -15,7 +15,8 @@ import java.util.Map;
  * which node it is. Build one with {@link #load}: every value is validated and every path is absolute.
  */
 public record ResourceConfig(Path file, String resource, Protocol protocol, Path secretFile, long sizeBytes,
-        Map<String, NodeConfig> nodes, NetOptions net, JournalOptions journal, SyncOptions sync, NbdOptions nbd) {
+        Map<String, NodeConfig> nodes, NetOptions net, JournalOptions journal, SyncOptions sync, NbdOptions nbd,
+        SplitBrainOptions splitBrain) {
 
     public ResourceConfig {
         nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));

@@ -209,7 +209,7 @@ final class Section {
         E[] values = type.getEnumConstants();
         List<String> words = new ArrayList<>();
         for (E value : values) {
-            words.add(value.name());
+            words.add(value.name().replace('_', '-'));
         }
         String expected = String.join(" | ", words);
         Optional<String> text = optional(name, expected);
@@ -217,7 +217,7 @@ final class Section {
             return defaultValue;
         }
         for (E value : values) {
-            if (value.name().equals(text.get())) {
+            if (value.name().replace('_', '-').equals(text.get())) {
                 return value;
             }
         }

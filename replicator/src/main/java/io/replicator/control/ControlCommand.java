@@ -23,13 +23,16 @@ public enum ControlCommand {
         throw new IllegalArgumentException("unknown command '" + ControlJson.printable(name) + "' (expected: " + NAMES + ")");
     }
 
-    /** Runs this command against the daemon; {@code force} matters to promote and demote only. */
+    /**
+     * Runs this command against the daemon. {@code force} is {@code promote --force}, {@code demote --force}
+     * and {@code connect --discard-my-data} (the operator overriding a safety check); others ignore it.
+     */
     ControlResult applyTo(ReplicaControl control, boolean force) {
         return switch (this) {
             case status -> ControlResult.done("status");
             case promote -> control.promote(force);
             case demote -> control.demote(force);
-            case connect -> control.connect();
+            case connect -> control.connect(force);
             case disconnect -> control.disconnect();
         };
     }

@@ -12,7 +12,8 @@ import io.replicator.core.SyncKind;
  * {@code /metrics} read it. {@code syncKind}, {@code syncProgress} and {@code syncEtaSeconds} are
  * null while no sync runs; {@code syncProgress} is a fraction from 0 to 1. {@code splitBrain}: the last
  * connection found that both nodes wrote as Primary since their last common generation (the node stays
- * StandAlone until the operator resolves it).
+ * StandAlone until the operator resolves it). {@code savedDivergence}: the file where this node, having lost
+ * a split brain, saved its changed blocks before the resync overwrote them (null: none since the start).
  */
 public record NodeStatus(
         String resource,
@@ -35,7 +36,8 @@ public record NodeStatus(
         boolean serving,
         String lastError,
         boolean splitBrain,
-        GenerationIds generations) {
+        GenerationIds generations,
+        String savedDivergence) {
 
     /** The peer as this node last saw it ({@code Unknown}/{@code DUnknown} while not connected). */
     public record Peer(String node, Role role, DiskState disk) {

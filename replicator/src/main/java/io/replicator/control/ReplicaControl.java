@@ -11,9 +11,12 @@ public interface ReplicaControl {
     /** Refused while NBD clients are connected, unless {@code force} (which disconnects them). */
     ControlResult demote(boolean force);
 
-    /** Leaves StandAlone and (re)connects to the peer. */
-    ControlResult connect();
+    /**
+     * Leaves StandAlone and (re)connects to the peer; with {@code discardMyData}, this node gives up its side
+     * of a split brain (its changed blocks are saved, then it resyncs from the peer).
+     */
+    ControlResult connect(boolean discardMyData);
 
-    /** Drops the link and stays StandAlone until {@link #connect()}. */
+    /** Drops the link and stays StandAlone until {@link #connect}. */
     ControlResult disconnect();
 }

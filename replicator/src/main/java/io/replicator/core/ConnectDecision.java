@@ -32,7 +32,11 @@ public final class ConnectDecision {
      * {@code forceFull}: only a full sync is safe (the target holds writes the source does not have, or no
      * bitmap covers the gap). {@code rule}: the generation rule that matched (null when the roles decided).
      */
-    public record Outcome(Verdict verdict, boolean forceFull, GenerationRules.Rule rule, String reason) {
+    public record Outcome(Verdict verdict, boolean forceFull, GenerationRules.Rule rule, String reason, boolean discard) {
+        Outcome(Verdict verdict, boolean forceFull, GenerationRules.Rule rule, String reason) {
+            this(verdict, forceFull, rule, reason, false);
+        }
+
         static Outcome of(Verdict v, GenerationRules.Rule rule, String reason) {
             return new Outcome(v, false, rule, reason);
         }
@@ -41,23 +45,63 @@ public final class ConnectDecision {
     private ConnectDecision() {
     }
 
+    /** As {@link #decide(NodeInfo, NodeInfo, SplitBrainPolicy, String, String)} with no automatic recovery. */
     public static Outcome decide(NodeInfo mine, NodeInfo peer) {
-        Outcome o = direction(mine, peer);
+        return decide(mine, peer, SplitBrainPolicy.DISCONNECT, "", "");
+    }
+
+    /**
+     * The verdict, with a split brain (or unrelated data) resolved when one side connected with
+     * {@code --discard-my-data}, or, for a split brain with a common parent, when {@code policy} picks a
+     * victim. The victim becomes the target of a full sync; {@code discard} tells it to save its
+     * divergent blocks first.
+     */
+    public static Outcome decide(NodeInfo mine, NodeInfo peer, SplitBrainPolicy policy, String myName, String peerName) {
+        Outcome o = resolve(direction(mine, peer), mine, peer, policy, myName, peerName);
         boolean iAmTarget = o.verdict() == Verdict.TARGET;
         boolean peerIsTarget = o.verdict() == Verdict.SOURCE;
         if ((iAmTarget && mine.role() == Role.Primary) || (peerIsTarget && peer.role() == Role.Primary)) {
-            return Outcome.of(Verdict.REFUSED, o.rule(), "the Primary has older data than its peer and would become SyncTarget ("
+            return Outcome.of(o.discard() ? Verdict.SPLIT_BRAIN : Verdict.REFUSED, o.rule(), "the Primary has older data than its peer and would become SyncTarget ("
                     + o.reason() + "): demote it first");
         }
         return o;
     }
 
-    private static Outcome direction(NodeInfo mine, NodeInfo peer) {
-        if (mine.role() == Role.Primary && peer.role() == Role.Primary) {
-            return Outcome.of(Verdict.REFUSED, null, "both nodes are Primary");
+    private static Outcome resolve(Outcome o, NodeInfo mine, NodeInfo peer, SplitBrainPolicy policy, String myName,
+            String peerName) {
+        if (o.verdict() != Verdict.SPLIT_BRAIN && o.verdict() != Verdict.UNRELATED) {
+            return o;
         }
+        if (mine.discardMyData() && peer.discardMyData()) {
+            return Outcome.of(Verdict.REFUSED, o.rule(), "both nodes were told to discard their data (" + o.reason() + ")");
+        }
+        SplitBrainPolicy.Victim victim;
+        String why;
+        if (mine.discardMyData() || peer.discardMyData()) {
+            victim = mine.discardMyData() ? SplitBrainPolicy.Victim.SELF : SplitBrainPolicy.Victim.PEER;
+            why = "connect --discard-my-data on " + (mine.discardMyData() ? myName : peerName);
+        } else if (o.rule() == GenerationRules.Rule.BITMAP_BOTH) {
+            victim = policy.resolve(mine, peer, myName, peerName);
+            why = "split-brain policy " + policy;
+        } else {
+            return o;
+        }
+        if (victim == SplitBrainPolicy.Victim.NONE) {
+            return o;
+        }
+        boolean iAmVictim = victim == SplitBrainPolicy.Victim.SELF;
+        return new Outcome(iAmVictim ? Verdict.TARGET : Verdict.SOURCE, true, o.rule(), o.reason() + "; resolved by " + why
+                + ": the data of " + (iAmVictim ? myName : peerName) + " is discarded (its changed blocks saved first)", true);
+    }
+
+    private static Outcome direction(NodeInfo mine, NodeInfo peer) {
         GenerationRules.Rule rule = GenerationRules.compare(mine, peer);
         GenerationRules.Strategy s = rule.strategy();
+        if (mine.role() == Role.Primary && peer.role() == Role.Primary) {
+            boolean split = s == GenerationRules.Strategy.SPLIT_BRAIN_AUTO || s == GenerationRules.Strategy.SPLIT_BRAIN_DISCONNECT;
+            return split ? Outcome.of(Verdict.SPLIT_BRAIN, rule, "both nodes are Primary and wrote since their last common "
+                    + "generation (" + rule + ")") : Outcome.of(Verdict.REFUSED, rule, "both nodes are Primary");
+        }
         if (rule == GenerationRules.Rule.JUST_CREATED_BOTH) {
             return Outcome.of(Verdict.IN_SYNC, rule, "both disks were just created");
         }

@@ -55,12 +55,21 @@ public final class ReplicaCore {
         void store(Metadata metadata) throws IOException;
     }
 
+    /** Where a split-brain victim saves its changed blocks before the resync overwrites them. */
+    public interface DivergenceFiles {
+        /** A new sparse file of {@code sizeBytes}, and the name the log and the status show for it. */
+        Saved create(long sizeBytes) throws IOException;
+
+        record Saved(BlockDevice device, String name) {
+        }
+    }
+
     /**
      * {@code checkpointEveryBytes}: data a node journals between two checkpoints of its own (a part of the
      * journal's size); the live stream gets a barrier when the peer holds twice that unsynced.
      */
     public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes,
-            long checkpointEveryBytes) {
+            long checkpointEveryBytes, SplitBrainPolicy splitBrain) {
     }
 
     /** The result of {@link #pump}: bytes sent, or one of these. */
@@ -72,6 +81,7 @@ public final class ReplicaCore {
     private final Journal journal;
     private final DirtyBitmap bitmap;
     private final MetadataPort store;
+    private final DivergenceFiles divergence;
     private final EventLog log;
     private final LongSupplier nanos;
     private final LongSupplier random;
@@ -85,6 +95,12 @@ public final class ReplicaCore {
     private boolean standAlone;
     /** The last connection found a split brain; cleared when the operator connects again. */
     private boolean splitBrain;
+    /** {@code connect --discard-my-data}: offered to the peer in the next handshake, then cleared. */
+    private boolean discardMyData;
+    /** This node lost a split brain: save its changed blocks when the sync starts. */
+    private boolean discardOnSync;
+    /** Where the last split brain lost by this node saved its changed blocks (null: none). */
+    private volatile String savedDivergence;
     private volatile PeerPort port;
     private NodeInfo peerInfo;
     private volatile Outbound out;
@@ -121,13 +137,15 @@ public final class ReplicaCore {
     private PromoteWait promoteWait;
 
     private ReplicaCore(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
-            MetadataPort store, EventLog log, LongSupplier nanos, LongSupplier random, ByteBufAllocator alloc) {
+            MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos, LongSupplier random,
+            ByteBufAllocator alloc) {
         this.settings = settings;
         this.disk = disk;
         this.journal = journal;
         this.bitmap = bitmap;
         this.meta = meta;
         this.store = store;
+        this.divergence = divergence;
         this.log = log;
         this.nanos = nanos;
         this.random = random;
@@ -142,9 +160,9 @@ public final class ReplicaCore {
      * on), then starts tracking, in the bitmap, what the peer may lack.
      */
     public static ReplicaCore open(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
-            MetadataPort store, EventLog log, LongSupplier nanos, LongSupplier random, ByteBufAllocator alloc)
-            throws IOException {
-        ReplicaCore core = new ReplicaCore(settings, disk, journal, bitmap, meta, store, log, nanos, random, alloc);
+            MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos, LongSupplier random,
+            ByteBufAllocator alloc) throws IOException {
+        ReplicaCore core = new ReplicaCore(settings, disk, journal, bitmap, meta, store, divergence, log, nanos, random, alloc);
         synchronized (core) {
             core.recover();
         }
@@ -508,6 +526,9 @@ public final class ReplicaCore {
             // Inconsistent is durable before the first block is overwritten, and so is the checkpoint at
             // the journal's new start: a restart must not look for the entries the reset drops (the sync
             // rewrites whatever they touched)
+            if (discardOnSync) {
+                saveDivergence();
+            }
             diskState = DiskState.Inconsistent;
             checkpointSeq = s.nextSeq() - 1;
             // it also takes the source's generations now: an interrupted sync then resumes from the source's
@@ -527,6 +548,37 @@ public final class ReplicaCore {
         targetEndSeq = s.nextSeq() - 1;
         log.info("SyncTarget: " + s.kind() + " sync from " + settings.peer() + " (" + s.totalBytes() + " bytes out of sync)");
         sendNodeInfo();
+    }
+
+    /**
+     * A split-brain victim keeps what it wrote since the split: every region its bitmap marks (its own
+     * writes without the peer, and any not yet resynced) is copied to a sparse file before the sync
+     * overwrites it. The operator can still read it back from there.
+     */
+    private void saveDivergence() throws IOException {
+        discardOnSync = false;
+        DivergenceFiles.Saved saved = divergence.create(disk.sizeBytes());
+        long bytes = 0;
+        try (BlockDevice file = saved.device()) {
+            ByteBuf buf = alloc.directBuffer(bitmap.regionBytes());
+            try {
+                for (long region = bitmap.nextDirty(0); region >= 0; region = bitmap.nextDirty(region + 1)) {
+                    long offset = region * bitmap.regionBytes();
+                    int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
+                    buf.clear();
+                    disk.read(offset, buf.nioBuffer(0, length));
+                    buf.writerIndex(length);
+                    file.write(offset, buf.duplicate(), false);
+                    bytes += length;
+                }
+            } finally {
+                buf.release();
+            }
+            file.flush();
+        }
+        savedDivergence = saved.name();
+        log.warn("split brain: saved " + bytes + " bytes of this node's changed blocks to " + saved.name()
+                + " before the resync from " + settings.peer() + " overwrites them");
     }
 
     private void finishTarget(InSync i) throws ProtocolException, IOException {
@@ -556,7 +608,7 @@ public final class ReplicaCore {
     /** The current view of this node for the peer. */
     public synchronized NodeInfo nodeInfo() {
         return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations(), meta.bitmapUuid(),
-                meta.bitmapFromPrimary(), bitmap.dirtyBytes());
+                meta.bitmapFromPrimary(), bitmap.dirtyBytes(), discardMyData);
     }
 
     public synchronized boolean wantsConnection() {
@@ -599,7 +651,12 @@ public final class ReplicaCore {
         port = p;
         peerInfo = peer;
         connection = ConnectionState.Connected;
-        ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer);
+        ConnectDecision.Outcome o = ConnectDecision.decide(nodeInfo(), peer, settings.splitBrain(), settings.node(), settings.peer());
+        discardMyData = false; // offered once, in this handshake
+        discardOnSync = o.discard() && o.verdict() == ConnectDecision.Verdict.TARGET;
+        if (o.discard()) {
+            log.warn("split brain with " + settings.peer() + " resolved: " + o.reason());
+        }
         log.info("connected to " + settings.peer() + ": " + o.verdict() + " (" + o.reason() + ")"
                 + (o.rule() == null ? "" : " [rule " + o.rule() + "]"));
         switch (o.verdict()) {
@@ -1023,7 +1080,7 @@ public final class ReplicaCore {
         }
         if (peerInfo != null) {
             peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations(),
-                    peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes());
+                    peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes(), peerInfo.discardMyData());
         }
         return new Message.PromoteReply(request.id(), true, "");
     }
@@ -1068,7 +1125,18 @@ public final class ReplicaCore {
         return ControlResult.done(settings.resource() + " on " + settings.node() + " is StandAlone");
     }
 
-    public synchronized ControlResult connect() {
+    public synchronized ControlResult connect(boolean discard) {
+        if (discard && role == Role.Primary) {
+            return ControlResult.refused(settings.node() + " is Primary: demote it before discarding its data");
+        }
+        if (discard && port != null) {
+            return ControlResult.refused(settings.resource() + " on " + settings.node() + " is connected: disconnect first, then "
+                    + "connect --discard-my-data");
+        }
+        discardMyData = discard;
+        if (discard) {
+            log.warn("connect --discard-my-data: this node gives up its side of a split brain with " + settings.peer());
+        }
         if (!standAlone) {
             return ControlResult.done(settings.resource() + " on " + settings.node() + " is already " + connection);
         }
@@ -1312,7 +1380,7 @@ public final class ReplicaCore {
         boolean degraded = role == Role.Primary && (out == null || out.mode == Outbound.Mode.CATCHUP);
         return new NodeStatus(settings.resource(), settings.node(), role, diskState, connection, replication,
                 settings.protocol(), outOfSync, kind, progress, eta, peer, degraded, journal.lastSeq(),
-                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds());
+                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds(), savedDivergence);
     }
 
     private NodeStatus.GenerationIds generationIds() {

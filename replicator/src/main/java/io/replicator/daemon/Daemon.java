@@ -36,6 +36,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -109,8 +112,10 @@ final class Daemon {
         SecureRandom random = new SecureRandom();
         ReplicaCore core = ReplicaCore.open(
                 new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes(),
-                        config.journal().maxSizeBytes() / 4),
-                disk, journal, bitmap, meta, store, new CoreLog(log), System::nanoTime, random::nextLong,
+                        config.journal().maxSizeBytes() / 4, config.splitBrain().policy()),
+                disk, journal, bitmap, meta, store, sizeBytes -> divergenceFile(me.stateDir(), sizeBytes),
+                new CoreLog(log, new SplitBrainHandler(config.splitBrain().handler(), config.resource(), nodeName, peer.name(), log)),
+                System::nanoTime, random::nextLong,
                 PooledByteBufAllocator.DEFAULT);
         Metrics metrics = new Metrics();
         ReplicatedDevice device = new ReplicatedDevice(core, disk, new ReplicatedDevice.LatencyRecorder() {
@@ -261,8 +266,23 @@ final class Daemon {
         return t;
     }
 
+    /** A new sparse file in the state directory, named by the time, for a split-brain victim's changed blocks. */
+    private static ReplicaCore.DivergenceFiles.Saved divergenceFile(Path stateDir, long sizeBytes) throws IOException {
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        Path file = stateDir.resolve("divergence-" + stamp + ".img");
+        for (int n = 2; Files.exists(file); n++) {
+            file = stateDir.resolve("divergence-" + stamp + "-" + n + ".img");
+        }
+        return new ReplicaCore.DivergenceFiles.Saved(FileBlockDevice.create(file, sizeBytes), file.toString());
+    }
+
     /** The core's events as log lines. */
-    private record CoreLog(Log log) implements ReplicaCore.EventLog {
+    private record CoreLog(Log log, SplitBrainHandler handler) implements ReplicaCore.EventLog {
+        @Override
+        public void splitBrain(String detail) {
+            handler.run(detail);
+        }
+
         @Override
         public void info(String message) {
             log.info(message);

@@ -82,8 +82,8 @@ final class DaemonControl implements ReplicaControl {
     }
 
     @Override
-    public ControlResult connect() {
-        ControlResult result = core.connect();
+    public ControlResult connect(boolean discardMyData) {
+        ControlResult result = core.connect(discardMyData);
         link.wake();
         return result;
     }

@@ -58,6 +58,8 @@ public final class Metrics {
         out.gauge("replicator_nbd_clients", "NBD clients connected.", status.nbdClients());
         out.gauge("replicator_serving", "1 while NBD clients are served.", status.serving() ? 1 : 0);
         out.gauge("replicator_degraded", "1 while a Primary writes without its peer.", status.degraded() ? 1 : 0);
+        out.gauge("replicator_split_brain", "1 once a split brain was found, until the operator connects again.",
+                status.splitBrain() ? 1 : 0);
         out.counter("replicator_bytes_written_total", "Bytes written by NBD clients.", bytesWritten.sum());
         out.counter("replicator_bytes_replicated_total", "Bytes the peer acknowledged.", bytesReplicated.sum());
         writeLatency.render(out, "replicator_write_latency_seconds", "Time from a write's arrival to its reply.");

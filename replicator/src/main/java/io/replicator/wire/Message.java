@@ -90,10 +90,11 @@ public sealed interface Message {
     /**
      * The sender's metadata, sent after authentication and again whenever role or disk changes: the
      * generation identifiers (see {@link io.replicator.core.Metadata}) and the bytes its bitmap marks
-     * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies).
+     * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies), and whether the
+     * operator connected it with {@code --discard-my-data}.
      */
     record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations,
-            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes) implements Message {
+            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes, boolean discardMyData) implements Message {
         public long currentUuid() {
             return generations.isEmpty() ? 0 : generations.get(0).uuid();
         }

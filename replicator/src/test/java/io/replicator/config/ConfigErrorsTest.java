@@ -34,13 +34,20 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertRefused(MINIMAL + "protocl: C\n",
-                "protocl: unknown key (known: resource, protocol, secret-file, size, nodes, net, journal, sync, nbd)");
+                "protocl: unknown key (known: resource, protocol, secret-file, size, nodes, net, journal, sync, nbd, split-brain)");
     }
 
     @Test
     void unknownNodeKey() {
         assertRefused(minimalWith("    disk: beta.img", "    dsk: beta.img"),
                 "nodes.beta.dsk: unknown key (known: replication, nbd, disk, state-dir, control, http)");
+    }
+
+    @Test
+    void unknownSplitBrainPolicy() {
+        assertRefused(MINIMAL + "split-brain:\n  after-sb-1pri: discard-younger-primary\n",
+                "split-brain.after-sb-1pri: \"discard-younger-primary\" is not a policy for a split brain with one Primary"
+                        + " (expected: disconnect | consensus | discard-secondary)");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.replicator.core.Protocol;
+import io.replicator.core.SplitBrainPolicy;
 import io.replicator.nbd.server.ListenAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +60,11 @@ class ResourceConfigTest {
                   io-threads: 8
                   max-inflight: 128
                   min-block-size: 512
+                split-brain:
+                  after-sb-0pri: discard-zero-changes
+                  after-sb-1pri: discard-secondary
+                  after-sb-2pri: disconnect
+                  handler: /usr/local/bin/page-oncall --resource r0
                 """);
 
         ResourceConfig config = ResourceConfig.load(file);
@@ -84,6 +90,9 @@ class ResourceConfigTest {
         assertEquals(new JournalOptions(2L << 30, Duration.ofMinutes(30)), config.journal());
         assertEquals(new SyncOptions(100L << 20), config.sync());
         assertEquals(new NbdOptions("data", 8, 128, 512), config.nbd());
+        assertEquals(new SplitBrainOptions(new SplitBrainPolicy(SplitBrainPolicy.ZeroPrimaries.discard_zero_changes,
+                SplitBrainPolicy.OnePrimary.discard_secondary, SplitBrainPolicy.TwoPrimaries.disconnect),
+                "/usr/local/bin/page-oncall --resource r0"), config.splitBrain());
     }
 
     @Test
@@ -97,6 +106,7 @@ class ResourceConfigTest {
         assertEquals(new JournalOptions(1L << 30, Duration.ofHours(1)), config.journal());
         assertEquals(new SyncOptions(0), config.sync());
         assertEquals(new NbdOptions("r0", 16, 64, 1), config.nbd());
+        assertEquals(new SplitBrainOptions(SplitBrainPolicy.DISCONNECT, null), config.splitBrain(), "nothing is discarded by default");
         assertNull(config.node("alpha").http());
     }
 

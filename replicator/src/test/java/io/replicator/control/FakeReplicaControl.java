@@ -24,7 +24,7 @@ final class FakeReplicaControl implements ReplicaControl {
     static NodeStatus primary() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.Established, Protocol.C, 0, null, null, null,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS, null);
     }
 
     @Override
@@ -54,8 +54,8 @@ final class FakeReplicaControl implements ReplicaControl {
     }
 
     @Override
-    public ControlResult connect() {
-        calls.add("connect");
+    public ControlResult connect(boolean discardMyData) {
+        calls.add(discardMyData ? "connect --discard-my-data" : "connect");
         return answer();
     }
 

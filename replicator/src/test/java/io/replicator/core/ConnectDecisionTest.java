@@ -21,16 +21,16 @@ class ConnectDecisionTest {
     private static final Generation G4 = new Generation(0x4444, 95);
 
     private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0, false);
     }
 
     /** A node that wrote without its peer since {@code bitmap}: its bitmap tracks what the peer lacks against it. */
     private static NodeInfo tracking(Role role, DiskState disk, long lastSeq, Generation bitmap, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096, false);
     }
 
     private static NodeInfo fresh(Role role) {
-        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0);
+        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false);
     }
 
     static Stream<Arguments> rules() {
@@ -74,6 +74,48 @@ class ConnectDecisionTest {
                 Arguments.of("same generation, I am ahead", node(P, U, 120, G1), node(S, U, 100, G1), SOURCE, false),
                 Arguments.of("same generation, I am behind", node(S, U, 100, G1), node(S, U, 120, G1), TARGET, false),
                 Arguments.of("same generation, the Primary is behind", node(P, U, 100, G1), node(S, U, 120, G1), REFUSED, false));
+    }
+
+    private static NodeInfo discarding(NodeInfo n) {
+        return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
+                n.bitmapFromPrimary(), n.changedBytes(), true);
+    }
+
+    /** How a split brain (or unrelated data) is resolved: by the operator's flag or an opted-in policy. */
+    static Stream<Arguments> resolutions() {
+        Role P = Role.Primary;
+        Role S = Role.Secondary;
+        DiskState U = DiskState.UpToDate;
+        NodeInfo a = tracking(S, U, 150, G1, G2, G1);
+        NodeInfo b = tracking(S, U, 130, G1, G3, G1);
+        SplitBrainPolicy least = new SplitBrainPolicy(SplitBrainPolicy.ZeroPrimaries.discard_least_changes,
+                SplitBrainPolicy.OnePrimary.disconnect, SplitBrainPolicy.TwoPrimaries.disconnect);
+        return Stream.of(
+                Arguments.of("no policy: both stay StandAlone", a, b, SplitBrainPolicy.DISCONNECT, SPLIT_BRAIN, false),
+                Arguments.of("discard-my-data on this node", discarding(a), b, SplitBrainPolicy.DISCONNECT, TARGET, true),
+                Arguments.of("discard-my-data on the peer", a, discarding(b), SplitBrainPolicy.DISCONNECT, SOURCE, true),
+                Arguments.of("discard-my-data on both", discarding(a), discarding(b), SplitBrainPolicy.DISCONNECT, REFUSED, false),
+                Arguments.of("discard-my-data on a Primary", discarding(tracking(P, U, 150, G1, G2, G1)), b,
+                        SplitBrainPolicy.DISCONNECT, SPLIT_BRAIN, false),
+                Arguments.of("discard-my-data resolves unrelated data", discarding(node(S, U, 10, G1)), node(S, U, 10, OTHER),
+                        SplitBrainPolicy.DISCONNECT, TARGET, true),
+                Arguments.of("a policy picks the peer (a tie: the name)", a, b, least, SOURCE, true),
+                Arguments.of("a policy does not touch a split brain without a common bitmap generation",
+                        node(S, U, 150, G2, G1), node(S, U, 130, G3, G1), least, SPLIT_BRAIN, false),
+                Arguments.of("both Primary: split brain, never resolved", tracking(P, U, 150, G1, G2, G1),
+                        tracking(P, U, 130, G1, G3, G1), least, SPLIT_BRAIN, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("resolutions")
+    void resolves(String name, NodeInfo mine, NodeInfo peer, SplitBrainPolicy policy, Verdict expected, boolean discard) {
+        ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer, policy, "alpha", "beta");
+        assertEquals(expected, outcome.verdict(), outcome.reason());
+        assertEquals(discard, outcome.discard(), outcome.reason());
+        assertEquals(discard, outcome.forceFull(), "a resolved split brain is a full sync: " + outcome.reason());
+        ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine, policy, "beta", "alpha");
+        assertEquals(mirror(expected), mirrored.verdict(), "seen from the peer: " + mirrored.reason());
+        assertEquals(discard, mirrored.discard(), mirrored.reason());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -223,7 +223,7 @@ final class Actions {
     }
 
     void connectCommand(SimNode n) {
-        sim.event(n + ": connect: " + n.core.connect().message());
+        sim.event(n + ": connect: " + n.core.connect(false).message());
     }
 
     void disconnectCommand(SimNode n) {

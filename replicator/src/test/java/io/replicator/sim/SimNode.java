@@ -8,6 +8,7 @@ import io.replicator.core.Metadata;
 import io.replicator.core.ReplicaCore;
 import io.replicator.core.Ticket;
 import io.replicator.journal.DirtyBitmap;
+import io.replicator.nbd.device.MemoryBlockDevice;
 import io.replicator.wire.Message;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -104,7 +105,8 @@ final class SimNode {
         incarnation++;
         CrashableDevice.Caller old = device.enter(CrashableDevice.Caller.REDO);
         try {
-            core = ReplicaCore.open(settings, device, journal, bitmap, stored, m -> store(m, log), log, nanos, random, alloc);
+            core = ReplicaCore.open(settings, device, journal, bitmap, stored, m -> store(m, log),
+                    size -> new ReplicaCore.DivergenceFiles.Saved(new MemoryBlockDevice(size), "(memory)"), log, nanos, random, alloc);
         } finally {
             device.enter(old);
         }

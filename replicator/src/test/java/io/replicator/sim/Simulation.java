@@ -4,6 +4,7 @@ import io.replicator.control.NodeStatus;
 import io.replicator.core.ConnectionState;
 import io.replicator.core.Metadata;
 import io.replicator.core.ReplicaCore;
+import io.replicator.core.SplitBrainPolicy;
 import io.replicator.core.Role;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -391,7 +392,7 @@ final class Simulation {
     void startCore(SimNode n) throws IOException {
         SplittableRandom r = coreRandom[n.index];
         n.start(new ReplicaCore.Settings(RESOURCE, n.name, other(n).name, profile.protocol(), profile.maxBufferBytes(),
-                        profile.journalMaxEntries() * BlockData.BLOCK_BYTES / 4),
+                        profile.journalMaxEntries() * BlockData.BLOCK_BYTES / 4, SplitBrainPolicy.DISCONNECT),
                 new ReplicaCore.EventLog() {
                     @Override
                     public void info(String message) {

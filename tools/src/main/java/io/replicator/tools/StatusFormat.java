@@ -41,6 +41,12 @@ final class StatusFormat {
                     .append(" [").append(bar(s.syncProgress())).append("] eta ").append(duration(s.syncEtaSeconds()))
                     .append("  out-of-sync: ").append(bytes(s.outOfSyncBytes())).append('\n');
         }
+        if (s.splitBrain()) {
+            out.append("  split-brain: both nodes wrote since their last common generation; nothing was overwritten\n");
+        }
+        if (s.savedDivergence() != null) {
+            out.append("  saved-divergence: ").append(s.savedDivergence()).append('\n');
+        }
         if (s.lastError() != null && !s.lastError().isEmpty()) {
             out.append("  last-error: ").append(s.lastError().replace('\n', ' ')).append('\n');
         }

@@ -30,8 +30,8 @@ final class FakeDaemon implements ReplicaControl {
     }
 
     @Override
-    public ControlResult connect() {
-        calls.add("connect");
+    public ControlResult connect(boolean discardMyData) {
+        calls.add("connect" + (discardMyData ? " --discard-my-data" : ""));
         return result;
     }
 

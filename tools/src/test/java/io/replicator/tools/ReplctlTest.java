@@ -130,7 +130,27 @@ class ReplctlTest {
         assertEquals(0, onAlpha("demote", "--force").exit());
         assertEquals(0, onAlpha("connect").exit());
         assertEquals(0, onAlpha("disconnect").exit());
-        assertEquals(List.of("promote", "promote --force", "demote", "demote --force", "connect", "disconnect"), daemon.calls);
+        assertEquals(0, onAlpha("connect", "--discard-my-data").exit());
+        assertEquals(List.of("promote", "promote --force", "demote", "demote --force", "connect", "disconnect",
+                "connect --discard-my-data"), daemon.calls);
+    }
+
+    @Test
+    void showGiPrintsTheIdentifiersOrTheirJson() throws IOException {
+        daemon.status = Statuses.splitBrain();
+        assertEquals(new Run(0, StatusFormatTest.golden("show-gi"), ""), onAlpha("show-gi"));
+        Run run = onAlpha("show-gi", "--json");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(Statuses.splitBrain().generations(), ControlJson.LENIENT.readValue(run.out(), NodeStatus.GenerationIds.class));
+    }
+
+    @Test
+    void statusJsonShowsTheSplitBrainAndTheSavedFile() throws IOException {
+        daemon.status = Statuses.splitBrain();
+        JsonNode json = ControlJson.LENIENT.readTree(onAlpha("status", "--json").out());
+        assertTrue(json.get("splitBrain").asBoolean(), json.toString());
+        assertEquals("/var/lib/replicator/r0/beta/divergence-20261126-013000.img", json.get("savedDivergence").asText());
+        assertEquals("7A1C33D0E5B24F96", json.at("/generations/current").asText());
     }
 
     @Test

@@ -44,6 +44,16 @@ class StatusFormatTest {
     }
 
     @Test
+    void aSplitBrainAndTheSavedBlocksHaveTheirLines() throws IOException {
+        assertGolden("split-brain", Statuses.splitBrain());
+    }
+
+    @Test
+    void showGiPrintsCurrentBitmapAndHistory() throws IOException {
+        assertEquals(golden("show-gi"), ShowGiCommand.human(Statuses.splitBrain()));
+    }
+
+    @Test
     void anUnknownProgressAndEtaShowAsQuestionMarks() throws IOException {
         assertGolden("sync-target", Statuses.syncTarget());
     }
