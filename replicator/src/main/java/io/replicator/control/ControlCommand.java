@@ -9,7 +9,10 @@ public enum ControlCommand {
     promote,
     demote,
     connect,
-    disconnect;
+    disconnect,
+    verify,
+    invalidate,
+    outdate;
 
     public static final String NAMES = Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
 
@@ -25,7 +28,8 @@ public enum ControlCommand {
 
     /**
      * Runs this command against the daemon. {@code force} is {@code promote --force}, {@code demote --force}
-     * and {@code connect --discard-my-data} (the operator overriding a safety check); others ignore it.
+     * and {@code connect --discard-my-data} (the operator overriding a safety check), and {@code verify --repair};
+     * others ignore it.
      */
     ControlResult applyTo(ReplicaControl control, boolean force) {
         return switch (this) {
@@ -34,6 +38,9 @@ public enum ControlCommand {
             case demote -> control.demote(force);
             case connect -> control.connect(force);
             case disconnect -> control.disconnect();
+            case verify -> control.verify(force);
+            case invalidate -> control.invalidate();
+            case outdate -> control.outdate();
         };
     }
 }

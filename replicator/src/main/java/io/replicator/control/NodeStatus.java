@@ -14,6 +14,7 @@ import io.replicator.core.SyncKind;
  * connection found that both nodes wrote as Primary since their last common generation (the node stays
  * StandAlone until the operator resolves it). {@code savedDivergence}: the file where this node, having lost
  * a split brain, saved its changed blocks before the resync overwrote them (null: none since the start).
+ * {@code verify}: the last online verify, running or done (null: none since the start).
  */
 public record NodeStatus(
         String resource,
@@ -37,10 +38,19 @@ public record NodeStatus(
         String lastError,
         boolean splitBrain,
         GenerationIds generations,
-        String savedDivergence) {
+        String savedDivergence,
+        Verify verify) {
 
     /** The peer as this node last saw it ({@code Unknown}/{@code DUnknown} while not connected). */
     public record Peer(String node, Role role, DiskState disk) {
+    }
+
+    /**
+     * An online verify: {@code ranges} are "offset+length" of the regions that differed (the first 100
+     * runs of them), {@code endedBy} is "done" or why it stopped (null while running).
+     */
+    public record Verify(boolean running, boolean repair, double progress, long outOfSyncRegions, long outOfSyncBytes,
+            java.util.List<String> ranges, long repairedRegions, String endedBy) {
     }
 
     /**

@@ -19,4 +19,13 @@ public interface ReplicaControl {
 
     /** Drops the link and stays StandAlone until {@link #connect}. */
     ControlResult disconnect();
+
+    /** Starts an online verify against the peer (on the Primary); with {@code repair}, differing regions are rewritten. */
+    ControlResult verify(boolean repair);
+
+    /** Drops this (Secondary) node's data: Inconsistent, then a full sync from the peer. */
+    ControlResult invalidate();
+
+    /** Marks this disconnected Secondary's data Outdated: it is not promoted without --force. */
+    ControlResult outdate();
 }

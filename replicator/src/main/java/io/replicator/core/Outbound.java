@@ -33,8 +33,19 @@ final class Outbound {
     long resyncCursor;
     long regionsSinceBarrier;
     long inSyncPos;
-    /** (pos, region) of regions sent and not yet synced by the peer: their bits stay set until then. */
+    /**
+     * (pos, region, awaiting) of regions sent and not yet synced by the peer: their bits stay set until then;
+     * awaiting is 1 while a digest's answer has not come.
+     */
     final ArrayDeque<long[]> regionsInFlight = new ArrayDeque<>();
+    /** A checksum-based resync: regions go as digests first, and as data only where the peer's differ. */
+    boolean digests;
+    /** Regions whose digest the peer found different: their data goes next. */
+    final ArrayDeque<Long> wanted = new ArrayDeque<>();
+    /** Resync digests sent whose answer has not come yet: the sync ends only once every one has. */
+    long digestsAwaiting;
+    /** An online verify running on this stream (null: none). */
+    OnlineVerify verify;
 
     /** {@code firstPos}: 1 on a new connection; where an earlier stream on the same connection left off otherwise. */
     Outbound(PeerPort port, long maxBufferBytes, long startSeq, Mode mode, long firstPos) {

@@ -12,6 +12,8 @@ import io.replicator.wire.Message;
 import io.replicator.wire.Message.InSync;
 import io.replicator.wire.Message.NodeInfo;
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongFunction;
@@ -101,6 +103,9 @@ public final class ReplicaCore {
     private boolean discardOnSync;
     /** Where the last split brain lost by this node saved its changed blocks (null: none). */
     private volatile String savedDivergence;
+    /** The last online verify (running or done), for the status. */
+    private OnlineVerify lastVerify;
+    private MessageDigest sha256;
     private volatile PeerPort port;
     private NodeInfo peerInfo;
     private volatile Outbound out;
@@ -458,6 +463,8 @@ public final class ReplicaCore {
                 checkResync(r.offset(), r.data().readableBytes());
                 disk.write(r.offset(), r.data().duplicate(), false);
                 targetDoneBytes += r.data().readableBytes();
+            } else if (m instanceof Message.Digest d) {
+                compareDigest(d);
             } else if (m instanceof Message.ResyncHole h) {
                 checkResync(h.offset(), h.length());
                 disk.writeZeroes(h.offset(), h.length(), true, false, false);
@@ -483,12 +490,57 @@ public final class ReplicaCore {
         if (data != null) {
             journaledBytes += length;
         }
+        if (meta.bitmapSinceSeq() > 0) {
+            // the bitmap claims every write from its start seq on: a write received from the peer is one too (a
+            // peer that crashes before syncing it comes back without it, and this node may then be its source)
+            bitmap.mark(offset, length);
+        }
     }
 
     private void checkRange(long offset, long length) throws ProtocolException {
         if (offset < 0 || length < 0 || offset + length > disk.sizeBytes()) {
             throw new ProtocolException("range " + offset + "+" + length + " outside the volume (" + disk.sizeBytes() + " bytes)");
         }
+    }
+
+    /**
+     * The source's digest of a region (a resync's or a verify's): answered, equal or not, with a DigestReply.
+     */
+    private void compareDigest(Message.Digest d) throws ProtocolException, IOException {
+        if (d.verify()) {
+            checkRange(d.offset(), d.length());
+        } else {
+            checkResync(d.offset(), d.length());
+        }
+        boolean equal = java.util.Arrays.equals(regionDigest(d.offset(), d.length()), d.sha256());
+        port.send(new Message.DigestReply(d.offset(), d.length(), d.verify(), equal));
+        if (equal && !d.verify()) {
+            targetDoneBytes += d.length();
+        }
+    }
+
+    /** SHA-256 of {@code length} bytes of the local disk at {@code offset}. */
+    private byte[] regionDigest(long offset, int length) throws IOException {
+        ByteBuf buf = alloc.directBuffer(length);
+        try {
+            disk.read(offset, buf.nioBuffer(0, length));
+            MessageDigest sha = sha256();
+            sha.update(buf.nioBuffer(0, length));
+            return sha.digest();
+        } finally {
+            buf.release();
+        }
+    }
+
+    private MessageDigest sha256() {
+        if (sha256 == null) {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JVM has no SHA-256", e);
+            }
+        }
+        return sha256;
     }
 
     private void checkResync(long offset, long length) throws ProtocolException {
@@ -720,6 +772,12 @@ public final class ReplicaCore {
         if (out != null) {
             out.acks.close();
             closeCursor();
+            if (out.verify != null) {
+                out.verify.endedBy = "the connection was lost";
+                out.verify.done = true;
+                log.warn("verify stopped at " + Math.round(out.verify.progress() * 100) + "%: the connection to " + settings.peer()
+                        + " was lost");
+            }
             try {
                 trackPeerGap(out.peerSyncedSeq() + 1);
             } catch (IOException e) {
@@ -788,6 +846,8 @@ public final class ReplicaCore {
         long startSeq = kind == SyncKind.journal ? peerSeq : journal.lastSeq();
         out = new Outbound(port, settings.maxBufferBytes(), startSeq, mode, outNextPos);
         out.kind = kind;
+        // a disk we made (zeroes) differs wherever we hold data: digests would only add a round trip
+        out.digests = kind != SyncKind.journal && !peerInfo.justCreated();
         out.syncFromSeq = peerSeq + 1;
         out.syncStartNanos = nanos.getAsLong();
         if (kind == SyncKind.journal) {
@@ -848,6 +908,9 @@ public final class ReplicaCore {
      * @return bytes sent, {@link #IDLE} when there is nothing to send, {@link #BLOCKED} when the window is full
      */
     public synchronized long pump(long maxBytes) throws IOException {
+        if (out != null && out.kind == null && out.verify != null && !failed) {
+            return pumpVerify(maxBytes);
+        }
         if (out == null || out.kind == null || failed) {
             // a failed disk is no source: its journal may end with a write that failed before it was sent
             return IDLE;
@@ -863,6 +926,9 @@ public final class ReplicaCore {
                 return sent == 0 ? BLOCKED : sent;
             }
             long n = out.mode == Outbound.Mode.CATCHUP ? sendJournalEntry() : sendRegion();
+            if (n == AWAITING_ANSWERS) {
+                return sent == 0 ? BLOCKED : sent;
+            }
             if (n < 0) {
                 break;
             }
@@ -888,17 +954,38 @@ public final class ReplicaCore {
         return e.data() == null ? 0 : e.length();
     }
 
+    /** {@link #sendRegion}: every region went, but the answer to a digest may still come. */
+    private static final long AWAITING_ANSWERS = -2;
+
+    /**
+     * Sends the next dirty region: its data, or (in a checksum-based resync, the first time) its digest;
+     * regions whose digest the peer found different go first, as data.
+     */
     private long sendRegion() throws IOException {
-        long region = bitmap.nextDirty(out.resyncCursor);
+        boolean wanted = !out.wanted.isEmpty();
+        long region = wanted ? out.wanted.pollFirst() : bitmap.nextDirty(out.resyncCursor);
         if (region < 0) {
+            if (out.digestsAwaiting > 0) {
+                return AWAITING_ANSWERS;
+            }
             endSyncStream();
             return -1;
         }
-        out.resyncCursor = region + 1;
+        if (!wanted) {
+            out.resyncCursor = region + 1;
+        }
         long offset = region * bitmap.regionBytes();
         int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
         long pos;
-        if (isHole(offset, length)) {
+        long awaiting = 0;
+        boolean hole = isHole(offset, length);
+        if (out.digests && !wanted && !hole) {
+            byte[] digest = regionDigest(offset, length);
+            pos = out.takePos(out.lastSeqSent, 0);
+            out.port.send(new Message.Digest(pos, offset, length, false, digest));
+            out.digestsAwaiting++;
+            awaiting = 1;
+        } else if (hole) {
             pos = out.takePos(out.lastSeqSent, 0);
             out.port.send(new Message.ResyncHole(pos, offset, length));
             length = 0;
@@ -914,7 +1001,7 @@ public final class ReplicaCore {
             pos = out.takePos(out.lastSeqSent, length);
             out.port.send(new Message.ResyncData(pos, offset, data));
         }
-        out.regionsInFlight.add(new long[] {pos, region});
+        out.regionsInFlight.add(new long[] {pos, region, awaiting});
         if (++out.regionsSinceBarrier >= REGIONS_PER_BARRIER) {
             out.regionsSinceBarrier = 0;
             sendBarrier(out.lastSeqSent);
@@ -943,7 +1030,9 @@ public final class ReplicaCore {
 
     private void clearSyncedRegions() {
         long synced = out.acks.synced();
-        while (!out.regionsInFlight.isEmpty() && out.regionsInFlight.peekFirst()[0] <= synced) {
+        // a region whose digest awaits its answer keeps its bit (and holds back the ones after it)
+        while (!out.regionsInFlight.isEmpty() && out.regionsInFlight.peekFirst()[0] <= synced
+                && out.regionsInFlight.peekFirst()[2] == 0) {
             bitmap.clear(out.regionsInFlight.pollFirst()[1]);
         }
     }
@@ -958,6 +1047,122 @@ public final class ReplicaCore {
         meta = meta.withSeqs(checkpointSeq, 0, out.peerSyncedSeq()).withBitmapUuid(0, false);
         persist();
         log.info(kind + " sync to " + settings.peer() + " done: in sync at seq " + out.peerSyncedSeq());
+    }
+
+    /** The peer's answer to a digest of this node's resync or verify. */
+    public synchronized void onDigestReply(PeerPort from, Message.DigestReply r) throws ProtocolException {
+        if (from != port || out == null) {
+            return; // an answer on a connection that is gone
+        }
+        if (r.verify()) {
+            OnlineVerify v = out.verify;
+            if (v == null || v.awaiting == 0) {
+                throw new ProtocolException("a verify answer at offset " + r.offset() + " but no verify digest awaits one");
+            }
+            v.awaiting--;
+            if (!r.equal()) {
+                v.mismatch(r.offset(), r.length());
+                log.warn("verify: offset " + r.offset() + " (+" + r.length() + " bytes) differs on " + settings.peer()
+                        + (v.repair ? ": rewriting it from this node's copy" : ""));
+                if (v.repair) {
+                    v.toRepair.addLast(new long[] {r.offset(), r.length()}); // the pump rewrites it
+                }
+            }
+            return;
+        }
+        long region = r.offset() / bitmap.regionBytes();
+        long[] entry = out.digests && r.offset() == region * bitmap.regionBytes() ? awaitingAnswer(region) : null;
+        if (entry == null) {
+            throw new ProtocolException("a resync answer at offset " + r.offset() + " for no digest in flight");
+        }
+        out.digestsAwaiting--;
+        if (r.equal()) {
+            entry[2] = 0; // its bit goes once the peer has synced past it
+        } else {
+            out.regionsInFlight.remove(entry);
+            out.wanted.addLast(region); // its bit stays set until its data is synced
+        }
+    }
+
+    private long[] awaitingAnswer(long region) {
+        for (long[] entry : out.regionsInFlight) {
+            if (entry[1] == region && entry[2] == 1) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    /** A repair: the region's bytes written again through the replicated write path (journal, stream). */
+    private void rewrite(long offset, int length) throws IOException {
+        ByteBuf data = alloc.directBuffer(length);
+        try {
+            disk.read(offset, data.nioBuffer(0, length));
+            data.writerIndex(length);
+            write(offset, data, false);
+        } finally {
+            data.release();
+        }
+    }
+
+    /**
+     * {@code replctl verify [--repair]}: compares every region with the peer's while the volume is in use.
+     * Runs on the Primary, on the live stream (its digests see every write before them).
+     */
+    public synchronized ControlResult beginVerify(boolean repair) {
+        if (role != Role.Primary) {
+            return ControlResult.refused("verify runs on the Primary (it sends the digests in its stream); " + settings.node()
+                    + " is " + role);
+        }
+        if (out == null || out.kind != null || out.mode != Outbound.Mode.LIVE) {
+            return ControlResult.refused("verify needs the peer connected and in sync (replication: "
+                    + (out == null ? "Off" : out.kind + " sync") + ")");
+        }
+        if (out.verify != null) {
+            return ControlResult.refused("a verify is already running (" + Math.round(out.verify.progress() * 100) + "% done)");
+        }
+        long regions = (disk.sizeBytes() + bitmap.regionBytes() - 1) / bitmap.regionBytes();
+        out.verify = new OnlineVerify(repair, regions, bitmap.regionBytes(), nanos.getAsLong());
+        lastVerify = out.verify;
+        log.info("verify" + (repair ? " --repair" : "") + " started: " + regions + " regions of " + bitmap.regionBytes()
+                + " bytes against " + settings.peer());
+        return ControlResult.done("verify of " + settings.resource() + " started on " + settings.node() + " against "
+                + settings.peer() + (repair ? " (differing regions are rewritten)" : "") + ": replctl status shows its progress");
+    }
+
+    private long pumpVerify(long maxBytes) throws IOException {
+        OnlineVerify v = out.verify;
+        long done = 0;
+        for (long[] r = v.toRepair.pollFirst(); r != null; r = v.toRepair.pollFirst()) {
+            rewrite(r[0], (int) r[1]);
+            v.repairedRegions++;
+            done += r[1];
+        }
+        while (done < maxBytes && v.cursor < v.totalRegions) {
+            if (!out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2) {
+                return done == 0 ? BLOCKED : done;
+            }
+            long offset = v.cursor * bitmap.regionBytes();
+            int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
+            long pos = out.takePos(out.lastSeqSent, 0);
+            out.port.send(new Message.Digest(pos, offset, length, true, regionDigest(offset, length)));
+            v.awaiting++;
+            v.cursor++;
+            done += length;
+        }
+        if (v.cursor < v.totalRegions) {
+            return done;
+        }
+        if (v.awaiting > 0 || !v.toRepair.isEmpty()) {
+            return done == 0 ? BLOCKED : done; // answers may still come, or repairs are due
+        }
+        v.done = true;
+        v.endedBy = "done";
+        out.verify = null;
+        log.info("verify done: " + v.outOfSyncRegions + " regions (" + v.outOfSyncRegions * v.regionBytes + " bytes) differed"
+                + (v.outOfSyncRegions == 0 ? "" : " at " + String.join(", ", v.rangeTexts()))
+                + (v.repair ? "; " + v.repairedRegions + " rewritten" : ""));
+        return done == 0 ? IDLE : done;
     }
 
     private void closeCursor() {
@@ -1111,6 +1316,55 @@ public final class ReplicaCore {
         sendNodeInfo();
         log.info("demoted to Secondary");
         return ControlResult.done(settings.resource() + " is Secondary on " + settings.node());
+    }
+
+    /** {@code replctl invalidate}: this node's data is dropped (Inconsistent, no generation) and a full sync follows. */
+    public synchronized ControlResult invalidate() {
+        if (role == Role.Primary) {
+            return ControlResult.refused(settings.node() + " is Primary: demote it before dropping its data");
+        }
+        if (targetKind != null || expectingSync) {
+            return ControlResult.refused("a sync from " + settings.peer() + " is already running to this node");
+        }
+        diskState = DiskState.Inconsistent;
+        meta = meta.withDisk(diskState).withGenerations(List.of(), false).withBitmapUuid(0, false);
+        try {
+            persist();
+        } catch (IOException e) {
+            fail("storing the metadata", e);
+            return ControlResult.refused("could not store the metadata: " + e.getMessage());
+        }
+        log.warn("invalidate: this node's data is dropped (Inconsistent); a full sync from " + settings.peer() + " follows");
+        if (port != null) {
+            PeerPort p = port;
+            linkDown(p, "invalidated");
+            p.close("invalidated: reconnecting for a full sync");
+        }
+        return ControlResult.done(settings.resource() + " on " + settings.node() + " is Inconsistent: a full sync from "
+                + settings.peer() + " follows when it is connected");
+    }
+
+    /** {@code replctl outdate}: a disconnected Secondary marks its data Outdated (what a fence agent does to a peer). */
+    public synchronized ControlResult outdate() {
+        if (role == Role.Primary) {
+            return ControlResult.refused(settings.node() + " is Primary: its data cannot be outdated");
+        }
+        if (port != null) {
+            return ControlResult.refused(settings.node() + " is connected to " + settings.peer() + ": outdate a disconnected node");
+        }
+        if (!diskState.isUsable() || diskState == DiskState.Outdated) {
+            return ControlResult.done(settings.resource() + " on " + settings.node() + " is already " + diskState);
+        }
+        diskState = DiskState.Outdated;
+        meta = meta.withDisk(diskState);
+        try {
+            persist();
+        } catch (IOException e) {
+            fail("storing the metadata", e);
+            return ControlResult.refused("could not store the metadata: " + e.getMessage());
+        }
+        log.warn("outdate: this node's data is marked Outdated (promote needs --force)");
+        return ControlResult.done(settings.resource() + " on " + settings.node() + " is Outdated");
     }
 
     public synchronized ControlResult disconnect() {
@@ -1362,14 +1616,16 @@ public final class ReplicaCore {
                 outOfSync = Math.max(0, targetTotalBytes - targetDoneBytes);
                 progress = Math.min(1.0, (double) targetDoneBytes / targetTotalBytes);
                 eta = eta(progress, now - targetStartNanos);
+            } else if (targetKind != SyncKind.journal) {
+                outOfSync = 0;
+                progress = 1.0; // a resumed sync with nothing left to send
+                eta = 0L;
             } else {
+                // of the gap at the start; the source's writes meanwhile follow it
                 outOfSync = targetTotalBytes;
-                if (targetKind == SyncKind.journal) {
-                    // of the gap at the start; the source's writes meanwhile follow it
-                    long total = targetEndSeq - targetFromSeq + 1;
-                    progress = total <= 0 ? 1.0 : Math.max(0, Math.min(1.0, (double) (journal.lastSeq() - targetFromSeq + 1) / total));
-                    eta = eta(progress, now - targetStartNanos);
-                }
+                long total = targetEndSeq - targetFromSeq + 1;
+                progress = total <= 0 ? 1.0 : Math.max(0, Math.min(1.0, (double) (journal.lastSeq() - targetFromSeq + 1) / total));
+                eta = eta(progress, now - targetStartNanos);
             }
         } else {
             replication = ReplicationState.Established;
@@ -1380,7 +1636,17 @@ public final class ReplicaCore {
         boolean degraded = role == Role.Primary && (out == null || out.mode == Outbound.Mode.CATCHUP);
         return new NodeStatus(settings.resource(), settings.node(), role, diskState, connection, replication,
                 settings.protocol(), outOfSync, kind, progress, eta, peer, degraded, journal.lastSeq(),
-                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds(), savedDivergence);
+                journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds(), savedDivergence,
+                verifyStatus());
+    }
+
+    private NodeStatus.Verify verifyStatus() {
+        OnlineVerify v = lastVerify;
+        if (v == null) {
+            return null;
+        }
+        return new NodeStatus.Verify(!v.done, v.repair, v.progress(), v.outOfSyncRegions, v.outOfSyncRegions * v.regionBytes,
+                v.rangeTexts(), v.repairedRegions, v.endedBy);
     }
 
     private NodeStatus.GenerationIds generationIds() {

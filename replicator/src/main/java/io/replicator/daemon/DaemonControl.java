@@ -92,4 +92,21 @@ final class DaemonControl implements ReplicaControl {
     public ControlResult disconnect() {
         return core.disconnect();
     }
+
+    @Override
+    public ControlResult verify(boolean repair) {
+        return core.beginVerify(repair);
+    }
+
+    @Override
+    public ControlResult invalidate() {
+        ControlResult result = core.invalidate();
+        link.wake();
+        return result;
+    }
+
+    @Override
+    public ControlResult outdate() {
+        return core.outdate();
+    }
 }

@@ -58,6 +58,10 @@ public final class Metrics {
         out.gauge("replicator_nbd_clients", "NBD clients connected.", status.nbdClients());
         out.gauge("replicator_serving", "1 while NBD clients are served.", status.serving() ? 1 : 0);
         out.gauge("replicator_degraded", "1 while a Primary writes without its peer.", status.degraded() ? 1 : 0);
+        NodeStatus.Verify verify = status.verify();
+        out.gauge("replicator_verify_running", "1 while an online verify runs.", verify != null && verify.running() ? 1 : 0);
+        out.gauge("replicator_verify_out_of_sync_bytes", "Bytes the last online verify found different on the peer.",
+                verify == null ? 0 : verify.outOfSyncBytes());
         out.gauge("replicator_split_brain", "1 once a split brain was found, until the operator connects again.",
                 status.splitBrain() ? 1 : 0);
         out.counter("replicator_bytes_written_total", "Bytes written by NBD clients.", bytesWritten.sum());

@@ -136,6 +136,9 @@ final class Applier {
                 port.send(reply);
             } else if (what instanceof Message.PromoteReply reply) {
                 core.onPromoteReply(port, reply);
+            } else if (what instanceof Message.DigestReply reply) {
+                core.onDigestReply(port, reply);
+
             } else if (what instanceof Message.Refused refused) {
                 log.warn("the peer refused the connection: " + refused.reason());
             }

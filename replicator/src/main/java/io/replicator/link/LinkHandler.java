@@ -128,12 +128,13 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
             applier.submit(port, m);
         } else if (msg instanceof Message.Ack ack) {
             core.onAck(port, ack);
+
         } else if (msg instanceof Message.Ping ping) {
             ctx.writeAndFlush(new Message.Pong(ping.id()));
         } else if (msg instanceof Message.Pong) {
             // any message proves the peer alive (the idle handler watches reads)
         } else if (msg instanceof Message.NodeInfo || msg instanceof Message.PromoteRequest
-                || msg instanceof Message.PromoteReply || msg instanceof Message.Refused) {
+                || msg instanceof Message.PromoteReply || msg instanceof Message.Refused || msg instanceof Message.DigestReply) {
             applier.submit(port, msg);
         } else {
             ReferenceCountUtil.release(msg);

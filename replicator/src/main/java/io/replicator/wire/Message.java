@@ -132,6 +132,15 @@ public sealed interface Message {
     record ResyncHole(long pos, long offset, long length) implements Stream {
     }
 
+    /**
+     * The sender's SHA-256 of a region, in stream order (so it covers every write before it): the receiver
+     * compares its own and answers with a {@link DigestReply}. For a resync ({@code verify} false) the
+     * source then sends the region's data; for an online verify the region is reported (and rewritten if
+     * the operator asked for a repair).
+     */
+    record Digest(long pos, long offset, int length, boolean verify, byte[] sha256) implements Stream {
+    }
+
     /** The sync is complete: the target holds the source's data up to {@code seq} and adopts its generations. */
     record InSync(long pos, long seq, List<Generation> generations) implements Stream {
     }
@@ -140,6 +149,13 @@ public sealed interface Message {
 
     /** Cumulative: every stream message up to each position was received / written / written and synced. */
     record Ack(long received, long written, long synced) implements Message {
+    }
+
+    /**
+     * Target to source: the answer to a {@link Digest}, whether the region is {@code equal} here. Every digest
+     * gets one, so the source never has to infer an answer from the order of acks.
+     */
+    record DigestReply(long offset, int length, boolean verify, boolean equal) implements Message {
     }
 
     record Ping(long id) implements Message {

@@ -116,6 +116,15 @@ final class MessageBodies {
                 out.writeLong(m.pos()).writeLong(m.seq());
                 writeGenerations(out, m.generations());
             }
+            case DIGEST -> {
+                Message.Digest m = (Message.Digest) message;
+                out.writeLong(m.pos()).writeLong(m.offset()).writeInt(m.length()).writeByte(m.verify() ? 1 : 0);
+                writeBytes(out, m.sha256());
+            }
+            case DIGEST_REPLY -> {
+                Message.DigestReply m = (Message.DigestReply) message;
+                out.writeLong(m.offset()).writeInt(m.length()).writeByte(m.verify() ? 1 : 0).writeByte(m.equal() ? 1 : 0);
+            }
             case ACK -> {
                 Ack m = (Ack) message;
                 out.writeLong(m.received()).writeLong(m.written()).writeLong(m.synced());
@@ -154,6 +163,9 @@ final class MessageBodies {
             case RESYNC_DATA -> new ResyncData(in.i64("pos"), in.i64("offset"), in.rest());
             case RESYNC_HOLE -> new ResyncHole(in.i64("pos"), in.i64("offset"), in.i64("length"));
             case IN_SYNC -> new InSync(in.i64("pos"), in.i64("seq"), in.generations("generations", MAX_GENERATIONS));
+            case DIGEST -> new Message.Digest(in.i64("pos"), in.i64("offset"), in.i32("length"), in.bool("verify"),
+                    in.bytes("sha256", WireConstants.DIGEST_BYTES));
+            case DIGEST_REPLY -> new Message.DigestReply(in.i64("offset"), in.i32("length"), in.bool("verify"), in.bool("equal"));
             case ACK -> new Ack(in.i64("received"), in.i64("written"), in.i64("synced"));
             case PING -> new Ping(in.i64("id"));
             case PONG -> new Pong(in.i64("id"));

@@ -89,6 +89,20 @@ public final class MessageRules {
                 stream("InSync", m.pos(), m.seq());
                 generations("InSync generations", m.generations());
             }
+            case DIGEST -> {
+                Message.Digest m = (Message.Digest) message;
+                nonNegative("Digest pos", m.pos());
+                region("Digest", m.offset(), m.length());
+                notNull("Digest sha256", m.sha256());
+                if (m.sha256().length != WireConstants.DIGEST_BYTES) {
+                    throw new IllegalArgumentException("Digest sha256 length: " + m.sha256().length + " (expected: "
+                            + WireConstants.DIGEST_BYTES + ")");
+                }
+            }
+            case DIGEST_REPLY -> {
+                Message.DigestReply m = (Message.DigestReply) message;
+                region("DigestReply", m.offset(), m.length());
+            }
             case ACK -> {
                 Message.Ack m = (Message.Ack) message;
                 nonNegative("Ack synced", m.synced());
@@ -126,6 +140,14 @@ public final class MessageRules {
         if (length > Long.MAX_VALUE - offset) {
             throw new IllegalArgumentException(type + " offset + length: " + offset + " + " + length
                     + " (expected: <= " + Long.MAX_VALUE + ")");
+        }
+    }
+
+    /** A region of a digest: 1 to MAX_DATA_BYTES bytes, within the address range. */
+    private static void region(String type, long offset, int length) {
+        range(type, offset, length);
+        if (length < 1 || length > MAX_DATA_BYTES) {
+            throw new IllegalArgumentException(type + " length: " + length + " (expected: 1.." + MAX_DATA_BYTES + ")");
         }
     }
 

@@ -26,12 +26,14 @@ public enum MessageType {
     RESYNC_DATA(0x15, Message.ResyncData.class, Size.I64 + Size.I64, true),
     RESYNC_HOLE(0x16, Message.ResyncHole.class, Size.I64 + Size.I64 + Size.I64),
     IN_SYNC(0x17, Message.InSync.class, Size.I64 + Size.I64 + Size.GENERATIONS),
+    DIGEST(0x18, Message.Digest.class, Size.I64 + Size.I64 + Size.I32 + Size.U8 + Size.DIGEST),
 
     ACK(0x20, Message.Ack.class, Size.I64 + Size.I64 + Size.I64),
     PING(0x21, Message.Ping.class, Size.I64),
     PONG(0x22, Message.Pong.class, Size.I64),
     PROMOTE_REQUEST(0x23, Message.PromoteRequest.class, Size.I64),
-    PROMOTE_REPLY(0x24, Message.PromoteReply.class, Size.I64 + Size.U8 + Size.STRING);
+    PROMOTE_REPLY(0x24, Message.PromoteReply.class, Size.I64 + Size.U8 + Size.STRING),
+    DIGEST_REPLY(0x25, Message.DigestReply.class, Size.I64 + Size.I32 + Size.U8 + Size.U8);
 
     /** Encoded sizes of fields, for the bounds above (qualified, as enum constants come first). */
     private static final class Size {
@@ -41,6 +43,7 @@ public enum MessageType {
         static final int STRING = 1 + MAX_STRING_BYTES;
         static final int NONCE = 1 + MAX_NONCE_BYTES;
         static final int MAC = 1 + MAX_MAC_BYTES;
+        static final int DIGEST = 1 + WireConstants.DIGEST_BYTES;
         static final int GENERATIONS = 2 + MAX_GENERATIONS * (I64 + I64);
     }
 

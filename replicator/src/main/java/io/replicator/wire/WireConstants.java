@@ -37,6 +37,8 @@ public final class WireConstants {
     public static final int MAX_STRING_BYTES = 255;
     public static final int MAX_NONCE_BYTES = 64;
     public static final int MAX_MAC_BYTES = 64;
+    /** A region's digest: SHA-256. */
+    public static final int DIGEST_BYTES = 32;
     /** Generation history entries in NodeInfo and InSync. */
     public static final int MAX_GENERATIONS = 64;
     /** The largest body of any message: a Write's fields and its largest payload. */

@@ -111,7 +111,7 @@ class ControlServerTest {
             {"not json\n", "bad request: not JSON: "},
             {"{\"command\":\"promote\"\n", "bad request: not JSON: "},
             {"[\"promote\"]\n", "bad request: expected a JSON object"},
-            {"{\"command\":\"fly\"}\n", "bad request: unknown command 'fly' (expected: status, promote, demote, connect, disconnect)"},
+            {"{\"command\":\"fly\"}\n", "bad request: unknown command 'fly' (expected: status, promote, demote, connect, disconnect, verify, invalidate, outdate)"},
             {"{\"command\":42}\n", "bad request: \"command\" must be a string"},
             {"{}\n", "bad request: \"command\" must be a string"},
             {"{\"command\":\"promote\",\"force\":\"yes\"}\n", "bad request: \"force\" must be true or false"},

@@ -24,7 +24,7 @@ final class FakeReplicaControl implements ReplicaControl {
     static NodeStatus primary() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.Established, Protocol.C, 0, null, null, null,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS, null, null);
     }
 
     @Override
@@ -69,6 +69,24 @@ final class FakeReplicaControl implements ReplicaControl {
         if (failure != null) {
             throw failure;
         }
+        return result;
+    }
+
+    @Override
+    public ControlResult verify(boolean repair) {
+        calls.add("verify" + (repair ? " --repair" : ""));
+        return result;
+    }
+
+    @Override
+    public ControlResult invalidate() {
+        calls.add("invalidate");
+        return result;
+    }
+
+    @Override
+    public ControlResult outdate() {
+        calls.add("outdate");
         return result;
     }
 }

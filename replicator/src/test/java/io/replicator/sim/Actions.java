@@ -278,6 +278,7 @@ final class Actions {
                             + ", synced " + ack.synced());
                     n.core.onAck(port, ack);
                     sim.invariants.afterAck(n, m.senderEpoch());
+
                 } else {
                     if (m.message() instanceof Message.Stream s) {
                         port.received = s.pos();
@@ -346,6 +347,17 @@ final class Actions {
             port.send(reply);
         } else if (what instanceof Message.PromoteReply reply) {
             n.core.onPromoteReply(port, reply);
+        } else if (what instanceof Message.DigestReply reply) {
+            if (!reply.equal()) {
+                sim.event(n + ": the peer's copy differs at offset " + reply.offset() + (reply.verify() ? " (verify)" : ""));
+            }
+            try {
+                n.core.onDigestReply(port, reply);
+            } catch (ReplicaCore.ProtocolException e) {
+                sim.event(n + ": protocol error on " + port.conn + ": " + e.getMessage() + "; closing");
+                port.close("protocol error: " + e.getMessage());
+            }
+
         } else if (what instanceof Message.Refused refused) {
             sim.event(n + ": the peer refused the connection: " + refused.reason());
         }

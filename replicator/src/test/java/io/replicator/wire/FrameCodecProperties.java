@@ -144,6 +144,11 @@ class FrameCodecProperties {
             case RESYNC_DATA -> n.zip(dataOffsets, (pos, offset) -> new ResyncData(pos, offset, null));
             case RESYNC_HOLE -> n.zip(ranges(), (pos, r) -> new ResyncHole(pos, r[0], r[1]));
             case IN_SYNC -> n.zip(n, generations(), InSync::new);
+            case DIGEST -> n.zip(ranges(), integers().between(1, WireConstants.MAX_DATA_BYTES), booleans().all(),
+                    (pos, r, length, verify) -> new Message.Digest(pos, Math.min(r[0], Long.MAX_VALUE - length), length, verify,
+                            new byte[WireConstants.DIGEST_BYTES]));
+            case DIGEST_REPLY -> ranges().zip(integers().between(1, WireConstants.MAX_DATA_BYTES), booleans().all(), booleans().all(),
+                    (r, length, verify, equal) -> new Message.DigestReply(Math.min(r[0], Long.MAX_VALUE - length), length, verify, equal));
             case ACK -> n.zip(n, n, (a, b, c) -> {
                 long[] sorted = {a, b, c};
                 Arrays.sort(sorted);

@@ -49,6 +49,8 @@ final class SampleMessages {
             case RESYNC_DATA -> new ResyncData(12, 1L << 30, data);
             case RESYNC_HOLE -> new ResyncHole(13, 1L << 31, 1 << 20);
             case IN_SYNC -> new InSync(14, 123_461, history);
+            case DIGEST -> new Message.Digest(15, 1L << 20, 65536, false, randomBytes(5, WireConstants.DIGEST_BYTES));
+            case DIGEST_REPLY -> new Message.DigestReply(1L << 20, 65536, true, false);
             case ACK -> new Ack(14, 13, 12);
             case PING -> new Ping(-1);
             case PONG -> new Pong(Long.MIN_VALUE);
@@ -79,6 +81,9 @@ final class SampleMessages {
             case RESYNC_DATA -> new ResyncData(Long.MAX_VALUE, 0, data);
             case RESYNC_HOLE -> new ResyncHole(Long.MAX_VALUE, 1, Long.MAX_VALUE - 1);
             case IN_SYNC -> new InSync(Long.MAX_VALUE, Long.MAX_VALUE, history);
+            case DIGEST -> new Message.Digest(Long.MAX_VALUE, Long.MAX_VALUE - WireConstants.MAX_DATA_BYTES,
+                    WireConstants.MAX_DATA_BYTES, true, randomBytes(6, WireConstants.DIGEST_BYTES));
+            case DIGEST_REPLY -> new Message.DigestReply(0, WireConstants.MAX_DATA_BYTES, false, true);
             case ACK -> new Ack(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
             case PING -> new Ping(Long.MAX_VALUE);
             case PONG -> new Pong(Long.MAX_VALUE);

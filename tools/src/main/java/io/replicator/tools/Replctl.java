@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 done, 1 refused (the reason is printed), 2 usage or configuration error,",
             "3 the daemon cannot be reached."},
         subcommands = {StatusCommand.class, PromoteCommand.class, DemoteCommand.class, ConnectCommand.class,
-            DisconnectCommand.class, ShowGiCommand.class, CommandLine.HelpCommand.class})
+            DisconnectCommand.class, ShowGiCommand.class, VerifyCommand.class, InvalidateCommand.class, OutdateCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Replctl implements Runnable {
     static final int DONE = 0;
     static final int REFUSED = 1;
@@ -36,6 +37,7 @@ public final class Replctl implements Runnable {
     /** The control socket of {@code node} as the configuration file {@code config} names it. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command (expected: status, promote, demote, connect, disconnect or show-gi)");
+        throw new ParameterException(spec.commandLine(), "missing command (expected: status, promote, demote, connect, disconnect, show-gi, verify,"
+                + " invalidate or outdate)");
     }
 }

@@ -41,6 +41,21 @@ final class StatusFormat {
                     .append(" [").append(bar(s.syncProgress())).append("] eta ").append(duration(s.syncEtaSeconds()))
                     .append("  out-of-sync: ").append(bytes(s.outOfSyncBytes())).append('\n');
         }
+        NodeStatus.Verify v = s.verify();
+        if (v != null) {
+            out.append("    verify").append(v.repair() ? " --repair" : "").append(": ");
+            if (v.running()) {
+                out.append(percent(v.progress())).append(" [").append(bar(v.progress())).append("]");
+            } else {
+                out.append(v.endedBy());
+            }
+            out.append("  out-of-sync: ").append(bytes(v.outOfSyncBytes())).append(" in ").append(v.outOfSyncRegions())
+                    .append(v.outOfSyncRegions() == 1 ? " region" : " regions");
+            if (v.repair()) {
+                out.append(", ").append(v.repairedRegions()).append(" rewritten");
+            }
+            out.append('\n');
+        }
         if (s.splitBrain()) {
             out.append("  split-brain: both nodes wrote since their last common generation; nothing was overwritten\n");
         }

@@ -40,4 +40,22 @@ final class FakeDaemon implements ReplicaControl {
         calls.add("disconnect");
         return result;
     }
+
+    @Override
+    public ControlResult verify(boolean repair) {
+        calls.add("verify" + (repair ? " --repair" : ""));
+        return result;
+    }
+
+    @Override
+    public ControlResult invalidate() {
+        calls.add("invalidate");
+        return result;
+    }
+
+    @Override
+    public ControlResult outdate() {
+        calls.add("outdate");
+        return result;
+    }
 }

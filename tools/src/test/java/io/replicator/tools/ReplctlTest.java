@@ -131,8 +131,12 @@ class ReplctlTest {
         assertEquals(0, onAlpha("connect").exit());
         assertEquals(0, onAlpha("disconnect").exit());
         assertEquals(0, onAlpha("connect", "--discard-my-data").exit());
+        assertEquals(0, onAlpha("verify").exit());
+        assertEquals(0, onAlpha("verify", "--repair").exit());
+        assertEquals(0, onAlpha("invalidate").exit());
+        assertEquals(0, onAlpha("outdate").exit());
         assertEquals(List.of("promote", "promote --force", "demote", "demote --force", "connect", "disconnect",
-                "connect --discard-my-data"), daemon.calls);
+                "connect --discard-my-data", "verify", "verify --repair", "invalidate", "outdate"), daemon.calls);
     }
 
     @Test
