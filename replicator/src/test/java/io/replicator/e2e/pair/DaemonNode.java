@@ -46,6 +46,8 @@ public final class DaemonNode implements AutoCloseable {
     private final int httpPort;
     private final List<Path> logs = new ArrayList<>();
     private Process process;
+    /** Run the daemon through this (e.g. {@code ip netns exec NS}); empty: directly. */
+    private List<String> prefix = List.of();
 
     DaemonNode(String name, String resource, Path pairDir, Path config, int replicationPort, int nbdPort, int httpPort) {
         this.name = name;
@@ -154,9 +156,16 @@ public final class DaemonNode implements AutoCloseable {
         return true;
     }
 
-    /** {@code tools/bin/replicator up --config FILE --node NAME}. */
+    /** Runs the daemon (and {@link #nbdUri} clients) inside a network namespace. */
+    void runIn(List<String> prefix) {
+        this.prefix = List.copyOf(prefix);
+    }
+
+    /** {@code tools/bin/replicator up --config FILE --node NAME}, after the namespace prefix if any. */
     public List<String> command() {
-        return List.of(Launchers.replicator().toString(), "up", "--config", config.toString(), "--node", name);
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(Launchers.replicator().toString(), "up", "--config", config.toString(), "--node", name));
+        return command;
     }
 
     /** The node's status as {@code replctl status --json} reads it; null while the daemon does not answer. */

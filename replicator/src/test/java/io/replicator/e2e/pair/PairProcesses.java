@@ -47,10 +47,27 @@ public final class PairProcesses implements AutoCloseable {
     private final PairSettings settings;
     private DaemonNode alpha;
     private DaemonNode beta;
+    /** Each daemon in its own namespace, the link between them a veth pair (null: both on loopback). */
+    private final NetnsPair net;
 
-    private PairProcesses(Path dir, PairSettings settings) {
+    private PairProcesses(Path dir, PairSettings settings, NetnsPair net) {
         this.dir = dir;
         this.settings = settings;
+        this.net = net;
+    }
+
+    /** As {@link #start}, with alpha in {@code net.a} and beta in {@code net.b}, linked over the veth pair. */
+    public static PairProcesses startIn(NetnsPair net, Path dir, PairSettings settings) {
+        PairProcesses pair = new PairProcesses(dir, settings, net);
+        pair.writeFiles();
+        try {
+            pair.startBoth();
+            pair.awaitEstablished();
+            return pair;
+        } catch (RuntimeException | Error e) {
+            pair.close();
+            throw e;
+        }
     }
 
     /** Writes the files, starts both daemons and waits until they are connected and Established. */
@@ -68,7 +85,7 @@ public final class PairProcesses implements AutoCloseable {
 
     /** Writes the resource file and the secret, but starts nothing. */
     public static PairProcesses create(Path dir, PairSettings settings) {
-        PairProcesses pair = new PairProcesses(dir, settings);
+        PairProcesses pair = new PairProcesses(dir, settings, null);
         pair.writeFiles();
         return pair;
     }
@@ -252,6 +269,10 @@ public final class PairProcesses implements AutoCloseable {
             }
             alpha = new DaemonNode("alpha", RESOURCE, dir, alphaConfig, ports[0], ports[1], ports[2]);
             beta = new DaemonNode("beta", RESOURCE, dir, betaConfig, ports[3], ports[4], ports[5]);
+            if (net != null) {
+                alpha.runIn(NetnsPair.exec(net.a));
+                beta.runIn(NetnsPair.exec(net.b));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -264,8 +285,8 @@ public final class PairProcesses implements AutoCloseable {
         y.append("secret-file: ").append(secretFile).append('\n');
         y.append("size: ").append(settings.size()).append('\n');
         y.append("nodes:\n");
-        node(y, "alpha", ports[0], ports[1], ports[2]);
-        node(y, "beta", ports[3], ports[4], ports[5]);
+        node(y, "alpha", net == null ? DaemonNode.LOOPBACK : NetnsPair.ADDRESS_A, ports[0], ports[1], ports[2]);
+        node(y, "beta", net == null ? DaemonNode.LOOPBACK : NetnsPair.ADDRESS_B, ports[3], ports[4], ports[5]);
         y.append("net:\n");
         y.append("  ping-interval: ").append(settings.pingInterval()).append('\n');
         y.append("  ping-timeout: ").append(settings.pingTimeout()).append('\n');
@@ -281,9 +302,9 @@ public final class PairProcesses implements AutoCloseable {
         return y.toString();
     }
 
-    private static void node(StringBuilder y, String name, int replication, int nbd, int http) {
+    private static void node(StringBuilder y, String name, String address, int replication, int nbd, int http) {
         y.append("  ").append(name).append(":\n");
-        y.append("    replication: ").append(DaemonNode.LOOPBACK).append(':').append(replication).append('\n');
+        y.append("    replication: ").append(address).append(':').append(replication).append('\n');
         y.append("    nbd: ").append(DaemonNode.LOOPBACK).append(':').append(nbd).append('\n');
         y.append("    disk: ").append(name).append("/disk.img\n");
         y.append("    state-dir: ").append(name).append("/state\n");

@@ -126,7 +126,7 @@ class SplitBrainIT extends PairTestBase {
         }
     }
 
-    private static void assertRegion(Path file, int mib, int pattern) throws IOException {
+    static void assertRegion(Path file, int mib, int pattern) throws IOException {
         byte[] got = new byte[(int) MIB];
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
             raf.seek(mib * MIB);
