@@ -17,7 +17,7 @@ final class ConfigLoader {
             "tls-cert", "tls-key", "tls-ca", "max-buffer");
     static final List<String> TLS_KEYS = List.of("tls-cert", "tls-key", "tls-ca");
     static final List<String> JOURNAL_KEYS = List.of("max-size", "max-age");
-    static final List<String> SYNC_KEYS = List.of("max-rate");
+    static final List<String> SYNC_KEYS = List.of("min-rate", "max-rate");
     static final List<String> SPLIT_BRAIN_KEYS = List.of("after-sb-0pri", "after-sb-1pri", "after-sb-2pri", "handler");
     static final List<String> NBD_KEYS = List.of("export", "io-threads", "max-inflight", "min-block-size");
 
@@ -50,7 +50,13 @@ final class ConfigLoader {
         JournalOptions journal = journal(top.section("journal", "a mapping of " + String.join(", ", JOURNAL_KEYS)));
         Section syncSection = top.section("sync", "a mapping of " + String.join(", ", SYNC_KEYS));
         syncSection.checkKnown(SYNC_KEYS);
-        SyncOptions sync = new SyncOptions(syncSection.rate("max-rate", 0));
+        long maxRate = syncSection.rate("max-rate", 0);
+        long minRate = syncSection.rate("min-rate", SyncOptions.DEFAULT_MIN_RATE);
+        if (maxRate > 0 && minRate > maxRate && syncSection.has("min-rate")) {
+            throw syncSection.error("min-rate", Sizes.format(minRate) + "/s is above max-rate " + Sizes.format(maxRate)
+                    + "/s (expected: at most the maximum)");
+        }
+        SyncOptions sync = new SyncOptions(minRate, maxRate);
         NbdOptions nbd = nbd(top.section("nbd", "a mapping of " + String.join(", ", NBD_KEYS)), resource, sizeBytes);
         SplitBrainOptions splitBrain = splitBrain(top.section("split-brain", "a mapping of " + String.join(", ", SPLIT_BRAIN_KEYS)));
         return new ResourceConfig(file, resource, protocol, secretFile, sizeBytes, nodes, net, journal, sync, nbd, splitBrain);

@@ -1,5 +1,10 @@
 package io.replicator.config;
 
-/** Resync: the rate bound for resync traffic, 0 = unlimited. */
-public record SyncOptions(long maxRateBytesPerSecond) {
+/**
+ * Resync, catch-up and verify traffic: at most {@code maxRate} (0 = as fast as the link's send window allows),
+ * and, while the application writes, only {@code minRate} (0 = no yielding), in bytes per second.
+ */
+public record SyncOptions(long minRateBytesPerSecond, long maxRateBytesPerSecond) {
+    /** While the application writes, resync still gets this much (DRBD's c-min-rate, for a faster link). */
+    public static final long DEFAULT_MIN_RATE = 10L << 20;
 }

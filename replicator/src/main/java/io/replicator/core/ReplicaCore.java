@@ -137,6 +137,7 @@ public final class ReplicaCore {
     private volatile boolean failed;
     private volatile boolean admitting = true;
     private volatile String lastError;
+    private volatile long applicationWrites; // written under the lock
     private boolean promoting;
     private long promoteId;
     private PromoteWait promoteWait;
@@ -321,8 +322,23 @@ public final class ReplicaCore {
         }
     }
 
+    /**
+     * A journal catch-up is running: it must outpace the client writes it replays after, so the pump does not
+     * yield to them (a resync or verify may: live writes go straight to the peer meanwhile).
+     */
+    public boolean catchingUp() {
+        Outbound o = out;
+        return o != null && o.mode == Outbound.Mode.CATCHUP;
+    }
+
+    /** Client writes (and trims, zeroes) so far: the sync pump yields while this moves. */
+    public long applicationWrites() {
+        return applicationWrites;
+    }
+
     private long beginWrite() throws IOException {
         checkPrimary();
+        applicationWrites++;
         if (needNewGeneration || meta.generations().isEmpty()) {
             newGeneration();
         }

@@ -155,7 +155,8 @@ final class Daemon {
         }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tick"));
         ticker.scheduleWithFixedDelay(() -> tick(core, log), 200, 200, TimeUnit.MILLISECONDS);
-        SyncPump pump = new SyncPump(core, config.sync().maxRateBytesPerSecond(), PUMP_CHUNK_BYTES, log);
+        SyncPump pump = new SyncPump(core, config.sync().minRateBytesPerSecond(), config.sync().maxRateBytesPerSecond(),
+                PUMP_CHUNK_BYTES, log);
         pump.start();
         log.info("up: Secondary, " + core.diskState() + "; control socket " + me.control());
         return new Daemon(log, stateLock, disk, journal, bitmap, core, nbd, link, control, http, ticker, pump);

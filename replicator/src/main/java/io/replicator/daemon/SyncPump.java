@@ -7,25 +7,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Feeds catch-up and resync traffic to the link in chunks, under the configured rate (0 = as fast as
- * the link's window allows), so that application writes, which take the same lock, are never held
- * up for long.
+ * Feeds catch-up, resync and verify traffic to the link in chunks, at the rate {@link ResyncThrottle} allows
+ * (the minimum while the application writes, the maximum otherwise; 0 = as fast as the link's window
+ * allows; a journal catch-up always at the maximum, or it might never catch up), so that application
+ * writes, which take the same lock, are never held up for long.
  */
 final class SyncPump {
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long BLOCKED_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final ReplicaCore core;
+    private final ResyncThrottle throttle;
     private final long maxRate;
     private final long chunk;
     private final Log log;
     private final Thread thread;
     private volatile boolean running = true;
 
-    SyncPump(ReplicaCore core, long maxRateBytesPerSecond, long chunkBytes, Log log) {
+    SyncPump(ReplicaCore core, long minRateBytesPerSecond, long maxRateBytesPerSecond, long chunkBytes, Log log) {
         this.core = core;
+        this.throttle = new ResyncThrottle(minRateBytesPerSecond, maxRateBytesPerSecond);
         this.maxRate = maxRateBytesPerSecond;
-        this.chunk = maxRate > 0 ? Math.max(64 * 1024, Math.min(chunkBytes, maxRate / 10)) : chunkBytes;
+        long slowest = minRateBytesPerSecond > 0 ? minRateBytesPerSecond : maxRateBytesPerSecond;
+        this.chunk = slowest > 0 ? Math.max(64 * 1024, Math.min(chunkBytes, slowest / 10)) : chunkBytes;
         this.log = log;
         this.thread = Daemon.daemonThread(this::run, "sync-pump");
     }
@@ -47,7 +51,15 @@ final class SyncPump {
     private void run() {
         long windowStart = System.nanoTime();
         long windowBytes = 0;
+        long windowRate = 0;
         while (running) {
+            long writes = core.applicationWrites();
+            long rate = core.catchingUp() ? maxRate : throttle.rate(System.nanoTime(), writes);
+            if (rate != windowRate) {
+                windowRate = rate; // a new pace starts a new window
+                windowStart = System.nanoTime();
+                windowBytes = 0;
+            }
             long sent;
             try {
                 sent = core.pump(chunk);
@@ -59,10 +71,10 @@ final class SyncPump {
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
             } else if (sent == ReplicaCore.BLOCKED) {
                 LockSupport.parkNanos(BLOCKED_PARK_NANOS);
-            } else if (maxRate > 0) {
+            } else if (rate > 0) {
                 windowBytes += sent;
                 long elapsed = System.nanoTime() - windowStart;
-                long due = windowBytes * 1_000_000_000L / maxRate;
+                long due = windowBytes * 1_000_000_000L / rate;
                 if (due > elapsed) {
                     LockSupport.parkNanos(due - elapsed);
                 }

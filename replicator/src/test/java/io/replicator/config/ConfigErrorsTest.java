@@ -44,6 +44,12 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aMinimumResyncRateAboveTheMaximum() {
+        assertRefused(MINIMAL + "sync:\n  min-rate: 50MiB/s\n  max-rate: 10MiB/s\n",
+                "sync.min-rate: 50MiB/s is above max-rate 10MiB/s (expected: at most the maximum)");
+    }
+
+    @Test
     void unknownSplitBrainPolicy() {
         assertRefused(MINIMAL + "split-brain:\n  after-sb-1pri: discard-younger-primary\n",
                 "split-brain.after-sb-1pri: \"discard-younger-primary\" is not a policy for a split brain with one Primary"

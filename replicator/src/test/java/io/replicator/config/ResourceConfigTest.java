@@ -54,6 +54,7 @@ class ResourceConfigTest {
                   max-size: 2GiB
                   max-age: 30m
                 sync:
+                  min-rate: 20MiB/s
                   max-rate: 100MiB/s
                 nbd:
                   export: data
@@ -88,7 +89,7 @@ class ResourceConfigTest {
                 Path.of("/etc/replicator/tls/ca.crt"), 128L << 20), config.net());
         assertTrue(config.net().tls());
         assertEquals(new JournalOptions(2L << 30, Duration.ofMinutes(30)), config.journal());
-        assertEquals(new SyncOptions(100L << 20), config.sync());
+        assertEquals(new SyncOptions(20L << 20, 100L << 20), config.sync());
         assertEquals(new NbdOptions("data", 8, 128, 512), config.nbd());
         assertEquals(new SplitBrainOptions(new SplitBrainPolicy(SplitBrainPolicy.ZeroPrimaries.discard_zero_changes,
                 SplitBrainPolicy.OnePrimary.discard_secondary, SplitBrainPolicy.TwoPrimaries.disconnect),
@@ -104,7 +105,7 @@ class ResourceConfigTest {
                 null, null, null, 64L << 20), config.net());
         assertFalse(config.net().tls());
         assertEquals(new JournalOptions(1L << 30, Duration.ofHours(1)), config.journal());
-        assertEquals(new SyncOptions(0), config.sync());
+        assertEquals(new SyncOptions(SyncOptions.DEFAULT_MIN_RATE, 0), config.sync());
         assertEquals(new NbdOptions("r0", 16, 64, 1), config.nbd());
         assertEquals(new SplitBrainOptions(SplitBrainPolicy.DISCONNECT, null), config.splitBrain(), "nothing is discarded by default");
         assertNull(config.node("alpha").http());
