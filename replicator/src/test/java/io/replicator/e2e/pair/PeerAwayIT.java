@@ -132,7 +132,7 @@ class PeerAwayIT extends PairTestBase {
         return Long.parseLong(out.trim().split("\\s+")[0]);
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
