@@ -37,6 +37,9 @@ public record Metadata(
 
     public static final int MAX_GENERATIONS = 32;
 
+    /** The bitmap id of a disk we made (all zeroes) that wrote without its peer (DRBD's UUID_JUST_CREATED). */
+    public static final long JUST_CREATED_UUID = 4;
+
     /** DRBD's current generation identifier: 0 for a node that never wrote. */
     public long currentUuid() {
         return generations.isEmpty() ? 0 : generations.get(0).uuid();

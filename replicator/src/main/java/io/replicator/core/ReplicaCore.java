@@ -379,10 +379,13 @@ public final class ReplicaCore {
     private void newGeneration() throws IOException {
         long firstSeq = journal.lastSeq() + 1;
         boolean peerAdopts = out != null && out.mode == Outbound.Mode.LIVE;
-        if (!peerAdopts && meta.bitmapUuid() == 0 && meta.currentUuid() != 0) {
+        if (!peerAdopts && meta.bitmapUuid() == 0 && (meta.currentUuid() != 0 || meta.justCreated())) {
             // the peer stays at the current generation: from here on the bitmap tracks what it lacks
-            // against it (kept if already set: the bitmap still covers everything since that one)
-            meta = meta.withBitmapUuid(meta.currentUuid(), primaryWhenPeerLost);
+            // against it (kept if already set: the bitmap still covers everything since that one); a disk
+            // we made tracks against "just created", as DRBD does, so two fresh nodes that both wrote alone
+            // meet as a split brain, not as unrelated data
+            long old = meta.currentUuid() != 0 ? meta.currentUuid() : Metadata.JUST_CREATED_UUID;
+            meta = meta.withBitmapUuid(old, primaryWhenPeerLost);
         }
         List<Generation> gens = new ArrayList<>();
         gens.add(new Generation(random.getAsLong(), firstSeq));
