@@ -31,6 +31,7 @@
 #   --absence S           scenario 4: restart beta S seconds after it exited (default 30)
 #   --journal-max-size X  scenario 4: journal.max-size (default 4GiB, so that the journal holds the
 #                         whole absence: a degraded Primary takes ~20000 4 KiB writes/s here)
+#   --s4-deadline S       scenario 4: give up waiting for beta S seconds after its restart (default 240)
 #   -d DIR                parent of the work directory (default /tmp; disks, journals and the data
 #                         files: ~3 x the largest volume + the journal)
 #   --out FILE            markdown report (default bench/results/resync-<short HEAD>.md)
@@ -48,7 +49,7 @@ repo=$(cd "$here/.." && pwd)
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 only="1 2 3 4"; size_mib=1024; text_mib=512; s4_size_mib=1024; link_rate=100mbit
-fio_runtime=60; stop_at=10; absence=30; journal_max=4GiB; parent=/tmp; out=; keep=0
+fio_runtime=60; stop_at=10; absence=30; journal_max=4GiB; s4_deadline=240; parent=/tmp; out=; keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --only) only=$2; shift;;
@@ -60,6 +61,7 @@ while [ $# -gt 0 ]; do
     --stop-at) stop_at=$2; shift;;
     --absence) absence=$2; shift;;
     --journal-max-size) journal_max=$2; shift;;
+    --s4-deadline) s4_deadline=$2; shift;;
     -d) parent=$2; shift;;
     --out) out=$2; shift;;
     --keep) keep=1;;
@@ -68,7 +70,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for n in "$size_mib" "$text_mib" "$s4_size_mib" "$fio_runtime" "$stop_at" "$absence"; do
+for n in "$size_mib" "$text_mib" "$s4_size_mib" "$fio_runtime" "$stop_at" "$absence" "$s4_deadline"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "resync-bench: '$n' is not a positive integer" >&2; exit 2; }
 done
 [[ "$link_rate" =~ ^([0-9]+)mbit$ ]] || { echo "resync-bench: --link-rate must be like 100mbit" >&2; exit 2; }
@@ -301,10 +303,36 @@ await_up() {  # DIR NODE: control socket answers within 60 s
   s=$(poll "$1" "$2" up 60 "$(now)") || { log "$2 did not come up: $(jq -c . <<<"$s")"; tail -20 "$1/$2.log" >&2; return 1; }
 }
 
-promote_alpha() {  # DIR
-  replctl promote --config "$1/r0.yaml" --node alpha >>"$1/replctl.log" 2>&1 \
-    || { log "promote alpha failed:"; cat "$1/replctl.log" >&2; return 1; }
+promote_alpha() {  # DIR [N]: replctl promote; a fresh node alone is only Consistent, then promote --force
+  if replctl promote --config "$1/r0.yaml" --node alpha >>"$1/replctl.log" 2>&1; then
+    [ -z "${2:-}" ] || res "$2" promote "replctl promote"
+  elif grep -q 'not UpToDate' "$1/replctl.log" \
+      && replctl promote --force --config "$1/r0.yaml" --node alpha >>"$1/replctl.log" 2>&1; then
+    log "alpha alone is not UpToDate: promoted with --force ($(head -1 "$1/replctl.log"))"
+    [ -z "${2:-}" ] || res "$2" promote "replctl promote --force (plain promote refused: $(head -1 "$1/replctl.log"))"
+  else
+    log "promote alpha failed:"; cat "$1/replctl.log" >&2; return 1
+  fi
   poll "$1" alpha primary 60 "$(now)" >/dev/null || { log "alpha not Primary and serving"; tail -20 "$1/alpha.log" >&2; return 1; }
+}
+
+# status_json DIR NODE: the node's status now (as replctl status --json has it), without starting a JVM
+status_json() { poll "$1" "$2" up 10 "$(now)" | jq -c '.status // {}'; }
+
+# When a sync does not finish: both statuses and a thread dump of each daemon (jcmd), kept in DIR.
+diagnose() {  # DIR
+  local node pid
+  for node in alpha beta; do
+    status_json "$1" "$node" > "$1/$node-status-at-deadline.json" || true
+    pid=$(pid_of "$1" "$node")
+    if ours "$pid" && command -v jcmd >/dev/null; then
+      timeout 30 jcmd "$pid" Thread.print > "$1/$node-threads.txt" 2>&1 || true
+    fi
+  done
+  {  # the replication connection's queues (Recv-Q/Send-Q), in every namespace of ours
+    ss -tnpi 2>/dev/null | grep -A1 -E "pid=($(pid_of "$1" alpha)|$(pid_of "$1" beta))," || true
+    while read -r ns; do ip netns exec "$ns" ss -tnpi 2>/dev/null | grep -A1 ':7789' || true; done < "$work/netns"
+  } > "$1/sockets-at-deadline.txt"
 }
 
 # Problem lines of a daemon log (WARN/ERROR/exceptions), at most 15.
@@ -405,7 +433,7 @@ full_sync() {
   log "scenario $n: alpha alone ($mode)"
   start_daemon "$dir" alpha "s$n" "$nsa"
   await_up "$dir" alpha
-  promote_alpha "$dir"
+  promote_alpha "$dir" "$n"
   port=$(cat "$dir/alpha.nbdport")
   log "scenario $n: filling ${size} MiB through NBD (nbdcopy $(basename "$data") -> alpha)"
   t0=$(now)
@@ -414,7 +442,7 @@ full_sync() {
   t1=$(now)
   fill=$(calc %.1f "$size / ($t1 - $t0)")
   res "$n" fill_mibs "$fill"
-  replctl status --json --config "$dir/r0.yaml" --node alpha > "$dir/alpha-before.json" 2>&1 || true
+  status_json "$dir" alpha > "$dir/alpha-before.json" || true
   log "scenario $n: filled at $fill MiB/s; alpha: $(jq -c '{role,disk,connection,degraded,journalBytes,lastSeq}' "$dir/alpha-before.json" 2>/dev/null)"
 
   # deadline: loopback 300 s; shaped link 60 s + 3x the time at the link rate (uncompressed)
@@ -423,7 +451,7 @@ full_sync() {
   log "scenario $n: starting beta (brand-new: no state dir, no disk); deadline ${deadline} s"
   t0=$(now)
   start_daemon "$dir" beta "s$n" "$nsb"
-  s=$(poll "$dir" beta established "$deadline" "$t0" "$dir/beta-trace.ndjson") && res "$n" ok 1 || res "$n" ok 0
+  s=$(poll "$dir" beta established "$deadline" "$t0" "$dir/beta-trace.ndjson") && res "$n" ok 1 || { res "$n" ok 0; diagnose "$dir"; }
   res "$n" beta_cpu "$(cpu_s "$(pid_of "$dir" beta)")"
   res "$n" alpha_cpu "$(calc %.1f "$(cpu_s "$(pid_of "$dir" alpha)") - $a_cpu0")"
   echo "$s" > "$dir/poll-summary.json"
@@ -433,6 +461,7 @@ full_sync() {
   res "$n" error "$(jq -r '.error // empty' <<<"$s")"
   res "$n" last "$(jq -c '.status | {disk,connection,replication,syncKind,syncProgress,outOfSyncBytes,lastError}' <<<"$s" 2>/dev/null)"
   replctl status --json --config "$dir/r0.yaml" --node beta > "$dir/beta-after.json" 2>&1 || true
+  status_json "$dir" alpha > "$dir/alpha-after.json" || true
   log "scenario $n: $(jq -c '{ok,elapsed,firstSync,syncKinds,error}' <<<"$s")"
   grep -hE 'SyncSource:|SyncTarget:|in sync with' "$dir/alpha.log" "$dir/beta.log" > "$dir/sync-lines.txt" || true
   stop_listed "s$n"
@@ -454,7 +483,7 @@ catch_up() {
   start_daemon "$dir" alpha s4; start_daemon "$dir" beta s4
   await_up "$dir" alpha; await_up "$dir" beta
   poll "$dir" alpha pair 120 "$(now)" >/dev/null || { log "pair not Established"; tail -20 "$dir"/*.log >&2; return 1; }
-  promote_alpha "$dir"
+  promote_alpha "$dir" 4
   port=$(cat "$dir/alpha.nbdport")
   log "scenario 4: fio randwrite 4k QD16 for ${fio_runtime} s on alpha"
   t_fio=$(now)
@@ -464,23 +493,25 @@ catch_up() {
     >"$dir/fio.log" 2>&1 &
   fio_pid=$!
   echo "$fio_pid s4-fio" >> "$work/pids"
+  sleep_until "$(calc %.3f "$t_fio + $stop_at - 1")"
+  status_json "$dir" alpha > "$dir/alpha-before-stop.json" || true
   sleep_until "$(calc %.3f "$t_fio + $stop_at")"
-  replctl status --json --config "$dir/r0.yaml" --node alpha > "$dir/alpha-before-stop.json" 2>&1 || true
   log "scenario 4: stopping beta (SIGTERM to PID $(pid_of "$dir" beta))"
   stop_pid "$(pid_of "$dir" beta)"
   t_stop=$(now)
   res 4 stopped_at "$(calc %.1f "$t_stop - $t_fio")"
-  sleep_until "$(calc %.3f "$t_stop + $absence")"
-  replctl status --json --config "$dir/r0.yaml" --node alpha > "$dir/alpha-before-restart.json" 2>&1 || true
+  sleep_until "$(calc %.3f "$t_stop + $absence - 1")"
+  status_json "$dir" alpha > "$dir/alpha-before-restart.json" || true
   before=$(jq -c '{role,degraded,journalBytes,lastSeq,outOfSyncBytes}' "$dir/alpha-before-restart.json" 2>/dev/null || echo '{}')
   res 4 alpha_before "$before"
   log "scenario 4: alpha before beta's restart: $before"
   kill -0 "$fio_pid" 2>/dev/null && res 4 fio_running_at_restart yes || res 4 fio_running_at_restart NO
+  sleep_until "$(calc %.3f "$t_stop + $absence")"
   log "scenario 4: restarting beta"
   t0=$(now)
   res 4 restarted_at "$(calc %.1f "$t0 - $t_fio")"
   start_daemon "$dir" beta s4b
-  s=$(poll "$dir" beta established 300 "$t0" "$dir/beta-trace.ndjson") && res 4 ok 1 || res 4 ok 0
+  s=$(poll "$dir" beta established "$s4_deadline" "$t0" "$dir/beta-trace.ndjson") && res 4 ok 1 || { res 4 ok 0; diagnose "$dir"; }
   local t_done; t_done=$(now)
   kill -0 "$fio_pid" 2>/dev/null && res 4 fio_running_at_done yes || res 4 fio_running_at_done no
   echo "$s" > "$dir/poll-summary.json"
@@ -492,6 +523,7 @@ catch_up() {
   res 4 error "$(jq -r '.error // empty' <<<"$s")"
   res 4 last "$(jq -c '.status | {disk,connection,replication,syncKind,syncProgress,outOfSyncBytes,lastError}' <<<"$s" 2>/dev/null)"
   replctl status --json --config "$dir/r0.yaml" --node beta > "$dir/beta-after.json" 2>&1 || true
+  status_json "$dir" alpha > "$dir/alpha-after.json" || true
   log "scenario 4: $(jq -c '{ok,elapsed,firstSync,syncKinds,disks,error}' <<<"$s")"
   fio_rc=0; wait "$fio_pid" || fio_rc=$?
   res 4 fio_rc "$fio_rc"
@@ -603,8 +635,10 @@ status_cell() {
     echo "  seen in beta's status $(get "$n" first_sync) s after its start (JVM start, connect, handshake)."
   done
   if [[ " $only " == *" 4 "* ]] && [ -f "$work/res.4" ]; then
-    echo "- Scenario 4: fio ran ${fio_runtime} s; beta stopped at $(get 4 stopped_at) s, restarted at $(get 4 restarted_at) s, UpToDate"
-    echo "  at $(get 4 done_at) s (fio still running then: $(get 4 fio_running_at_done)); beta's disk states seen: $(get 4 disks)."
+    if [ "$(get 4 ok)" = 1 ]; then done4="UpToDate at $(get 4 done_at) s"; else done4="still not UpToDate at the deadline, $(get 4 done_at) s"; fi
+    echo "- Scenario 4 (times from fio's start): fio ran ${fio_runtime} s; beta had exited at $(get 4 stopped_at) s (SIGTERM"
+    echo "  sent at ${stop_at} s), restarted at $(get 4 restarted_at) s (fio running: $(get 4 fio_running_at_restart)), $done4 (fio running"
+    echo "  then: $(get 4 fio_running_at_done)); beta's disk states seen: $(get 4 disks); first seen syncing $(get 4 first_sync) s after its restart."
     echo "  Alpha just before the restart: \`$(get 4 alpha_before)\`; journal.max-size $journal_max."
     echo "  fio: $(get 4 fio_iops) IOPS over the run (exit $(get 4 fio_rc), error $(get 4 fio_errors)); per phase (connected /"
     echo "  beta away / catch-up / after): $(get 4 iops_phases) IOPS."
@@ -635,7 +669,12 @@ status_cell() {
     done
     if [ -n "$(get "$n" failed)" ] || [ "$(get "$n" ok)" = 0 ]; then
       found=1
-      echo; echo "Scenario $n did not finish: $(get "$n" failed) $(get "$n" error); last status $(get "$n" last). Log tails:"
+      echo; echo "Scenario $n did not finish: $(get "$n" failed) $(get "$n" error); beta's last status $(get "$n" last)."
+      for f in "$work/s$n"/alpha-status-at-deadline.json "$work/s$n"/beta-status-at-deadline.json; do
+        [ -s "$f" ] || continue
+        echo "$(basename "$f" -status-at-deadline.json) at the deadline: \`$(jq -c '{role,disk,connection,replication,syncKind,syncProgress,outOfSyncBytes,lastSeq,journalBytes,degraded,lastError,peer}' "$f")\`"
+      done
+      echo; echo "Log tails:"
       for f in "$work/s$n"/alpha.log "$work/s$n"/beta.log; do
         [ -s "$f" ] || continue
         echo; echo "$(basename "$f"):"; echo; echo '```'; tail -15 "$f" | cut -c1-400; echo '```'

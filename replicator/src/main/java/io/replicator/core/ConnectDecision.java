@@ -57,7 +57,7 @@ public final class ConnectDecision {
      * divergent blocks first.
      */
     public static Outcome decide(NodeInfo mine, NodeInfo peer, SplitBrainPolicy policy, String myName, String peerName) {
-        Outcome o = resolve(direction(mine, peer), mine, peer, policy, myName, peerName);
+        Outcome o = suspect(resolve(direction(mine, peer), mine, peer, policy, myName, peerName), mine, peer, myName, peerName);
         boolean iAmTarget = o.verdict() == Verdict.TARGET;
         boolean peerIsTarget = o.verdict() == Verdict.SOURCE;
         if ((iAmTarget && mine.role() == Role.Primary) || (peerIsTarget && peer.role() == Role.Primary)) {
@@ -65,6 +65,41 @@ public final class ConnectDecision {
                     + o.reason() + "): demote it first");
         }
         return o;
+    }
+
+    /**
+     * A suspect disk (it lost its page cache under a running daemon) may differ from the peer's in blocks no
+     * journal knows of: whatever the identifiers say, the pair is made identical by a full (checksum) sync,
+     * never declared in sync. With no direction given, the Primary is the source, else a disk that is not
+     * suspect, else the node further ahead, else the one whose name sorts first.
+     */
+    private static Outcome suspect(Outcome o, NodeInfo mine, NodeInfo peer, String myName, String peerName) {
+        if (!mine.suspect() && !peer.suspect()) {
+            return o;
+        }
+        String why = "; " + (mine.suspect() ? myName.isEmpty() ? "this node" : myName : peerName.isEmpty() ? "the peer" : peerName)
+                + " lost its page cache under a running daemon: full sync";
+        switch (o.verdict()) {
+            case SOURCE, TARGET -> {
+                return new Outcome(o.verdict(), true, o.rule(), o.reason() + why, o.discard());
+            }
+            case IN_SYNC -> {
+                boolean iAmSource;
+                if (mine.role() != peer.role()) {
+                    iAmSource = mine.role() == Role.Primary;
+                } else if (mine.suspect() != peer.suspect()) {
+                    iAmSource = !mine.suspect();
+                } else if (mine.lastSeq() != peer.lastSeq()) {
+                    iAmSource = mine.lastSeq() > peer.lastSeq();
+                } else {
+                    iAmSource = myName.compareTo(peerName) < 0;
+                }
+                return new Outcome(iAmSource ? Verdict.SOURCE : Verdict.TARGET, true, o.rule(), o.reason() + why, o.discard());
+            }
+            default -> {
+                return o;
+            }
+        }
     }
 
     private static Outcome resolve(Outcome o, NodeInfo mine, NodeInfo peer, SplitBrainPolicy policy, String myName,

@@ -21,6 +21,12 @@ import java.util.List;
  *   <li>{@code bitmapSinceSeq}: the dirty bitmap covers every write from this seq on that the peer may
  *       lack (0: the bitmap is not in use).
  *   <li>{@code peerSyncedSeq}: the last seq the peer confirmed durable.
+ *   <li>{@code openedBoot}: the boot id of the machine while a daemon has this disk open ("" once it stopped
+ *       cleanly): found set to another boot at the next start, it means the machine lost power (or
+ *       crashed) under a running daemon, and its page cache with it.
+ *   <li>{@code suspect}: after such a loss the disk may hold writes its journal never recorded (the kernel
+ *       wrote a data block back before the journal page): until a full (checksum) sync with the peer, no
+ *       connect may call the two disks in sync.
  * </ul>
  */
 public record Metadata(
@@ -33,7 +39,9 @@ public record Metadata(
         boolean bitmapFromPrimary,
         long checkpointSeq,
         long bitmapSinceSeq,
-        long peerSyncedSeq) {
+        long peerSyncedSeq,
+        String openedBoot,
+        boolean suspect) {
 
     public static final int MAX_GENERATIONS = 32;
 
@@ -47,30 +55,36 @@ public record Metadata(
 
     public Metadata {
         generations = List.copyOf(generations.size() > MAX_GENERATIONS ? generations.subList(0, MAX_GENERATIONS) : generations);
+        openedBoot = openedBoot == null ? "" : openedBoot;
     }
 
     public static Metadata created(String resource, long sizeBytes, boolean justCreated) {
         return new Metadata(resource, sizeBytes, justCreated ? DiskState.Consistent : DiskState.Inconsistent, justCreated,
-                List.of(), 0, false, 0, 0, 0);
+                List.of(), 0, false, 0, 0, 0, "", false);
     }
 
     public Metadata withDisk(DiskState d) {
         return new Metadata(resource, sizeBytes, d, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
     }
 
     public Metadata withGenerations(List<Generation> g, boolean created) {
         return new Metadata(resource, sizeBytes, disk, created, g, bitmapUuid, bitmapFromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
     }
 
     public Metadata withBitmapUuid(long uuid, boolean fromPrimary) {
         return new Metadata(resource, sizeBytes, disk, justCreated, generations, uuid, fromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
+    }
+
+    public Metadata withBoot(String boot, boolean suspectDisk) {
+        return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
+                bitmapSinceSeq, peerSyncedSeq, boot, suspectDisk);
     }
 
     public Metadata withSeqs(long checkpoint, long bitmapSince, long peerSynced) {
         return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpoint,
-                bitmapSince, peerSynced);
+                bitmapSince, peerSynced, openedBoot, suspect);
     }
 }

@@ -70,8 +70,9 @@ public final class ReplicaCore {
      * {@code checkpointEveryBytes}: data a node journals between two checkpoints of its own (a part of the
      * journal's size); the live stream gets a barrier when the peer holds twice that unsynced.
      */
+    /** {@code bootId}: the machine's boot id (a power loss under a running daemon shows as a new one at its restart). */
     public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes,
-            long checkpointEveryBytes, SplitBrainPolicy splitBrain) {
+            long checkpointEveryBytes, SplitBrainPolicy splitBrain, String bootId) {
     }
 
     /** The result of {@link #pump}: bytes sent, or one of these. */
@@ -200,6 +201,16 @@ public final class ReplicaCore {
             log.info("redid " + redone + " writes from the journal (seq " + from + " to " + journal.lastSeq() + ")");
         }
         checkpointSeq = journal.lastSeq();
+        if (!meta.openedBoot().isEmpty() && !meta.openedBoot().equals(settings.bootId()) && !meta.justCreated()) {
+            // not stopped cleanly, and the machine restarted since: the page cache was lost, and the kernel may
+            // have written a data block back before the journal page that records it; that block is on this disk
+            // only, and no journal nor bitmap knows of it
+            meta = meta.withBoot(meta.openedBoot(), true);
+            log.warn("the machine restarted under a running daemon (boot " + meta.openedBoot() + " -> " + settings.bootId()
+                    + "): this disk may hold writes its journal lost; the next sync with " + settings.peer()
+                    + " is a full (checksum) sync");
+        }
+        meta = meta.withBoot(settings.bootId(), meta.suspect());
         if (journal.lastSeq() > meta.peerSyncedSeq()) {
             // also when the bitmap is in use: writes sent live are marked only when the link goes down,
             // which a crash skips
@@ -665,7 +676,7 @@ public final class ReplicaCore {
             // this disk now holds the peer's data: what the bitmap said the peer lacked is void (its "since"
             // would otherwise claim to cover the writes received here, which it never marked)
             bitmap.clearAll();
-            meta = meta.withSeqs(checkpointSeq, 0, i.seq());
+            meta = meta.withSeqs(checkpointSeq, 0, i.seq()).withBoot(meta.openedBoot(), false);
         }
         persist();
         if (wasSync) {
@@ -679,7 +690,7 @@ public final class ReplicaCore {
     /** The current view of this node for the peer. */
     public synchronized NodeInfo nodeInfo() {
         return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations(), meta.bitmapUuid(),
-                meta.bitmapFromPrimary(), bitmap.dirtyBytes(), discardMyData);
+                meta.bitmapFromPrimary(), bitmap.dirtyBytes(), discardMyData, meta.suspect());
     }
 
     public synchronized boolean wantsConnection() {
@@ -1064,6 +1075,9 @@ public final class ReplicaCore {
         out.kind = null;
         bitmap.clearAll();
         meta = meta.withSeqs(checkpointSeq, 0, out.peerSyncedSeq()).withBitmapUuid(0, false);
+        if (kind == SyncKind.full) {
+            meta = meta.withBoot(meta.openedBoot(), false); // the peer now holds exactly this disk's data
+        }
         persist();
         log.info(kind + " sync to " + settings.peer() + " done: in sync at seq " + out.peerSyncedSeq());
     }
@@ -1304,7 +1318,8 @@ public final class ReplicaCore {
         }
         if (peerInfo != null) {
             peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations(),
-                    peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes(), peerInfo.discardMyData());
+                    peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes(), peerInfo.discardMyData(),
+                    peerInfo.suspect());
         }
         return new Message.PromoteReply(request.id(), true, "");
     }
@@ -1539,7 +1554,7 @@ public final class ReplicaCore {
             bitmap.force();
             checkpointSeq = journal.lastSeq();
             long peerSynced = out != null ? out.peerSyncedSeq() : meta.peerSyncedSeq();
-            meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced);
+            meta = meta.withSeqs(checkpointSeq, meta.bitmapSinceSeq(), peerSynced).withBoot("", meta.suspect());
             persist();
         }
         closeCursor();

@@ -112,7 +112,7 @@ final class Daemon {
         SecureRandom random = new SecureRandom();
         ReplicaCore core = ReplicaCore.open(
                 new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes(),
-                        config.journal().maxSizeBytes() / 4, config.splitBrain().policy()),
+                        config.journal().maxSizeBytes() / 4, config.splitBrain().policy(), bootId(log)),
                 disk, journal, bitmap, meta, store, sizeBytes -> divergenceFile(me.stateDir(), sizeBytes),
                 new CoreLog(log, new SplitBrainHandler(config.splitBrain().handler(), config.resource(), nodeName, peer.name(), log)),
                 System::nanoTime, random::nextLong,
@@ -265,6 +265,19 @@ final class Daemon {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /**
+     * This boot of the machine (Linux's random boot id): a daemon that finds its disk left open under another
+     * boot knows the page cache was lost under it. Without one, such a loss cannot be told from a kill -9.
+     */
+    private static String bootId(Log log) {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        } catch (IOException e) {
+            log.warn("cannot read the boot id (" + e.getMessage() + "): a power loss will not be detected at restart");
+            return "unknown";
+        }
     }
 
     /** A new sparse file in the state directory, named by the time, for a split-brain victim's changed blocks. */

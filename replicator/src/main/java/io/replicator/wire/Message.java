@@ -90,11 +90,13 @@ public sealed interface Message {
     /**
      * The sender's metadata, sent after authentication and again whenever role or disk changes: the
      * generation identifiers (see {@link io.replicator.core.Metadata}) and the bytes its bitmap marks
-     * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies), and whether the
-     * operator connected it with {@code --discard-my-data}.
+     * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies), whether the
+     * operator connected it with {@code --discard-my-data}, and whether its disk is {@code suspect} (it lost
+     * its page cache under a running daemon: only a full sync makes the pair identical again).
      */
     record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations,
-            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes, boolean discardMyData) implements Message {
+            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes, boolean discardMyData, boolean suspect)
+            implements Message {
         public long currentUuid() {
             return generations.isEmpty() ? 0 : generations.get(0).uuid();
         }

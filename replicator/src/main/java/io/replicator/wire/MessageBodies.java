@@ -79,6 +79,7 @@ final class MessageBodies {
                 out.writeByte(m.bitmapFromPrimary() ? 1 : 0);
                 out.writeLong(m.changedBytes());
                 out.writeByte(m.discardMyData() ? 1 : 0);
+                out.writeByte(m.suspect() ? 1 : 0);
             }
             case WRITE -> {
                 Write m = (Write) message;
@@ -153,7 +154,8 @@ final class MessageBodies {
             case REFUSED -> new Refused(in.string("reason"));
             case NODE_INFO -> new NodeInfo(in.enumValue("role", ROLES), in.enumValue("disk", DISK_STATES), in.i64("lastSeq"),
                     in.bool("justCreated"), in.generations("generations", MAX_GENERATIONS), in.i64("bitmapUuid"),
-                    in.bool("bitmapFromPrimary"), in.i64("changedBytes"), in.bool("discardMyData"));
+                    in.bool("bitmapFromPrimary"), in.i64("changedBytes"), in.bool("discardMyData"),
+                    in.bool("suspect"));
             case WRITE -> new Write(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i32("flags"), in.rest());
             case TRIM -> new Trim(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));
             case ZEROES -> new Zeroes(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));

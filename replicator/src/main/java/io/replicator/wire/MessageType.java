@@ -15,7 +15,7 @@ public enum MessageType {
     AUTH(0x02, Message.Auth.class, Size.MAC),
     REFUSED(0x03, Message.Refused.class, Size.STRING),
     NODE_INFO(0x04, Message.NodeInfo.class, Size.U8 + Size.U8 + Size.I64 + Size.U8 + Size.GENERATIONS + Size.I64 + Size.U8
-            + Size.I64 + Size.U8),
+            + Size.I64 + Size.U8 + Size.U8),
 
     WRITE(0x10, Message.Write.class, Size.I64 + Size.I64 + Size.I64 + Size.I32, true),
     TRIM(0x11, Message.Trim.class, Size.I64 + Size.I64 + Size.I64 + Size.I64 + Size.I32),

@@ -21,16 +21,16 @@ class ConnectDecisionTest {
     private static final Generation G4 = new Generation(0x4444, 95);
 
     private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0, false);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0, false, false);
     }
 
     /** A node that wrote without its peer since {@code bitmap}: its bitmap tracks what the peer lacks against it. */
     private static NodeInfo tracking(Role role, DiskState disk, long lastSeq, Generation bitmap, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096, false);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096, false, false);
     }
 
     private static NodeInfo fresh(Role role) {
-        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false);
+        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false);
     }
 
     static Stream<Arguments> rules() {
@@ -78,7 +78,7 @@ class ConnectDecisionTest {
 
     private static NodeInfo discarding(NodeInfo n) {
         return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
-                n.bitmapFromPrimary(), n.changedBytes(), true);
+                n.bitmapFromPrimary(), n.changedBytes(), true, false);
     }
 
     /** How a split brain (or unrelated data) is resolved: by the operator's flag or an opted-in policy. */
@@ -104,6 +104,35 @@ class ConnectDecisionTest {
                         node(S, U, 150, G2, G1), node(S, U, 130, G3, G1), least, SPLIT_BRAIN, false),
                 Arguments.of("both Primary: split brain, never resolved", tracking(P, U, 150, G1, G2, G1),
                         tracking(P, U, 130, G1, G3, G1), least, SPLIT_BRAIN, false));
+    }
+
+    private static NodeInfo suspect(NodeInfo n) {
+        return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
+                n.bitmapFromPrimary(), n.changedBytes(), n.discardMyData(), true);
+    }
+
+    /** A disk that lost its page cache under a running daemon is never called in sync: a full sync instead. */
+    static Stream<Arguments> suspects() {
+        Role P = Role.Primary;
+        Role S = Role.Secondary;
+        DiskState U = DiskState.UpToDate;
+        return Stream.of(
+                Arguments.of("in sync, I am suspect: the peer is the source", suspect(node(S, U, 100, G1)), node(S, U, 100, G1), TARGET),
+                Arguments.of("in sync, both suspect, the Primary is the source", suspect(node(P, U, 100, G1)),
+                        suspect(node(S, U, 100, G1)), SOURCE),
+                Arguments.of("in sync, both suspect, the name decides", suspect(node(S, U, 100, G1)), suspect(node(S, U, 100, G1)),
+                        SOURCE),
+                Arguments.of("a journal catch-up becomes a full sync", suspect(node(P, U, 120, G1)), node(S, U, 100, G1), SOURCE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("suspects")
+    void aSuspectDiskMeansAFullSync(String name, NodeInfo mine, NodeInfo peer, Verdict expected) {
+        ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer, SplitBrainPolicy.DISCONNECT, "alpha", "beta");
+        assertEquals(expected, outcome.verdict(), outcome.reason());
+        assertEquals(true, outcome.forceFull(), outcome.reason());
+        ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine, SplitBrainPolicy.DISCONNECT, "beta", "alpha");
+        assertEquals(mirror(expected), mirrored.verdict(), "seen from the peer: " + mirrored.reason());
     }
 
     @ParameterizedTest(name = "{0}")

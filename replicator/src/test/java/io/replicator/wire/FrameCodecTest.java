@@ -345,11 +345,11 @@ class FrameCodecTest {
                 "NODE_INFO disk: 7 (expected: < 7)");
         assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(2).u16(0).toBytes()),
                 "NODE_INFO justCreated: 2 (expected: 0 or 1)");
-        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(-5).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).toBytes()),
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(-5).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).u8(0).toBytes()),
                 "NodeInfo lastSeq: -5 (expected: >= 0)");
-        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(-1).u8(0).toBytes()),
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(-1).u8(0).u8(0).toBytes()),
                 "NodeInfo changedBytes: -1 (expected: >= 0)");
-        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(2).i64(0).u8(0).toBytes()),
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(2).i64(0).u8(0).u8(0).toBytes()),
                 "NODE_INFO bitmapFromPrimary: 2 (expected: 0 or 1)");
         assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(65).toBytes()),
                 "NODE_INFO generations count: 65 (expected: <= 64)");
