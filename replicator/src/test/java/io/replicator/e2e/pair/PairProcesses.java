@@ -60,19 +60,15 @@ public final class PairProcesses implements AutoCloseable {
     public static PairProcesses startIn(NetnsPair net, Path dir, PairSettings settings) {
         PairProcesses pair = new PairProcesses(dir, settings, net);
         pair.writeFiles();
-        try {
-            pair.startBoth();
-            pair.awaitEstablished();
-            return pair;
-        } catch (RuntimeException | Error e) {
-            pair.close();
-            throw e;
-        }
+        return established(pair);
     }
 
     /** Writes the files, starts both daemons and waits until they are connected and Established. */
     public static PairProcesses start(Path dir, PairSettings settings) {
-        PairProcesses pair = create(dir, settings);
+        return established(create(dir, settings));
+    }
+
+    private static PairProcesses established(PairProcesses pair) {
         try {
             pair.startBoth();
             pair.awaitEstablished();

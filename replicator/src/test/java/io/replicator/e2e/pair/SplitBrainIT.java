@@ -28,15 +28,10 @@ class SplitBrainIT extends PairTestBase {
     @Test
     void bothWroteAsPrimary_detectedOnBothSides_discardMyDataConverges() throws IOException {
         Path handlerOut = dir.resolve("split-brain-handler.out");
-        pair = PairProcesses.start(dir, PairSettings.defaults().extraYaml("split-brain:\n  handler: echo \"$REPLICATOR_NODE"
-                + " $REPLICATOR_PEER $REPLICATOR_RESOURCE\" >> " + handlerOut + "\n"));
+        startPartitioned("split-brain:\n  handler: echo \"$REPLICATOR_NODE $REPLICATOR_PEER $REPLICATOR_RESOURCE\" >> "
+                + handlerOut + "\n");
         DaemonNode alpha = pair.alpha();
         DaemonNode beta = pair.beta();
-        pair.promote(alpha);
-        write(alpha, 0x11, 0);
-        pair.assertDisksIdentical();
-
-        partition();
         write(alpha, 0xAA, 4); // the Primary goes on alone
         pair.replctl(beta, "promote", "--force").assertSuccess();
         pair.await(beta, "Primary and serving", s -> s.role() == Role.Primary && s.serving());
@@ -79,14 +74,9 @@ class SplitBrainIT extends PairTestBase {
 
     @Test
     void anOptedInPolicyDiscardsTheSideWithoutChanges() throws IOException {
-        pair = PairProcesses.start(dir, PairSettings.defaults().extraYaml("split-brain:\n  after-sb-0pri: discard-zero-changes\n"));
+        startPartitioned("split-brain:\n  after-sb-0pri: discard-zero-changes\n");
         DaemonNode alpha = pair.alpha();
         DaemonNode beta = pair.beta();
-        pair.promote(alpha);
-        write(alpha, 0x11, 0);
-        pair.assertDisksIdentical();
-
-        partition();
         write(alpha, 0xAA, 4);
         pair.demote(alpha);
         pair.replctl(beta, "promote").assertSuccess(); // a new generation on beta, but no write
@@ -97,6 +87,15 @@ class SplitBrainIT extends PairTestBase {
         pair.assertDisksIdentical();
         assertRegion(beta.disk(), 4, 0xAA);
         assertTrue(beta.currentLog().contains("resolved by split-brain policy"), beta.log());
+    }
+
+    /** A pair with {@code yaml} added, alpha Primary with 1 MiB replicated, then the link cut on both sides. */
+    private void startPartitioned(String yaml) {
+        pair = PairProcesses.start(dir, PairSettings.defaults().extraYaml(yaml));
+        pair.promote(pair.alpha());
+        write(pair.alpha(), 0x11, 0);
+        pair.assertDisksIdentical();
+        partition();
     }
 
     private void partition() {
