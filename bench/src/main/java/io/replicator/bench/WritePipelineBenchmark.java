@@ -3,6 +3,7 @@ package io.replicator.bench;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
+import io.replicator.core.AckTracker;
 import io.replicator.core.Metadata;
 import io.replicator.core.PeerPort;
 import io.replicator.core.PromoteWait;
@@ -84,7 +85,7 @@ public class WritePipelineBenchmark {
         dir = Files.createTempDirectory("pipeline-bench");
         journal = ChronicleJournal.open(dir.resolve("journal"), 1L << 30, Duration.ofHours(1), Clock.systemUTC());
         MemoryBlockDevice disk = new MemoryBlockDevice(VOLUME_BYTES);
-        core = ReplicaCore.open(new ReplicaCore.Settings("r0", "alpha", "beta", Protocol.C, 64L << 20, 256L << 20,
+        core = ReplicaCore.open(new ReplicaCore.Settings("r0", "alpha", "beta", Protocol.C, 64L << 20, AckTracker.WINDOW, 256L << 20,
                 SplitBrainPolicy.DISCONNECT, "bench"), disk, journal, DirtyBitmap.inMemory(VOLUME_BYTES, 65536),
                 Metadata.created("r0", VOLUME_BYTES, true), m -> { },
                 size -> new ReplicaCore.DivergenceFiles.Saved(new MemoryBlockDevice(size), "(memory)"),

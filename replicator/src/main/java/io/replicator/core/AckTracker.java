@@ -18,14 +18,15 @@ public final class AckTracker {
     public static final int WRITTEN = 2;
     public static final int SYNCED = 3;
 
-    /** Messages the peer may hold unsynced; the sender asks for a barrier at half of it. */
+    /** Messages the peer may hold unsynced, by default; the sender asks for a barrier at half of it. */
     public static final int WINDOW = 1 << 16;
-    private static final int MASK = WINDOW - 1;
 
     private final long maxBytes;
     private final long firstPos;
-    private final long[] seqAt = new long[WINDOW];
-    private final long[] bytesAt = new long[WINDOW];
+    private final int window;
+    private final int mask;
+    private final long[] seqAt;
+    private final long[] bytesAt;
     private long sentPos;
     private long bytesSent;
     private long received;
@@ -46,8 +47,20 @@ public final class AckTracker {
 
     /** {@code firstPos}: the position of the first message this tracker will see sent. */
     public AckTracker(long maxBytes, long firstPos) {
+        this(maxBytes, WINDOW, firstPos);
+    }
+
+    /** {@code window}: a power of two, at least 16 (the simulation uses small ones to fill it often). */
+    public AckTracker(long maxBytes, int window, long firstPos) {
+        if (window < 16 || Integer.bitCount(window) != 1) {
+            throw new IllegalArgumentException("window: " + window + " (expected: a power of two >= 16)");
+        }
         this.maxBytes = maxBytes;
         this.firstPos = firstPos;
+        this.window = window;
+        this.mask = window - 1;
+        this.seqAt = new long[window];
+        this.bytesAt = new long[window];
         this.sentPos = firstPos - 1;
         this.received = firstPos - 1;
         this.written = firstPos - 1;
@@ -61,8 +74,8 @@ public final class AckTracker {
         }
         sentPos = pos;
         bytesSent += bytes;
-        seqAt[(int) (pos & MASK)] = seq;
-        bytesAt[(int) (pos & MASK)] = bytesSent;
+        seqAt[(int) (pos & mask)] = seq;
+        bytesAt[(int) (pos & mask)] = bytesSent;
     }
 
     public void advance(long r, long w, long s) {
@@ -140,7 +153,7 @@ public final class AckTracker {
 
     /** The newest seq the peer has synced (0 before the first ack), given the seq it started from. */
     public synchronized long syncedSeq(long startSeq) {
-        return synced < firstPos ? startSeq : Math.max(startSeq, seqAt[(int) (synced & MASK)]);
+        return synced < firstPos ? startSeq : Math.max(startSeq, seqAt[(int) (synced & mask)]);
     }
 
     /** Messages sent since the peer's last sync. */
@@ -150,15 +163,19 @@ public final class AckTracker {
 
     /** Data bytes sent since the peer's last sync. */
     public synchronized long unsyncedBytes() {
-        return synced < firstPos ? bytesSent : bytesSent - bytesAt[(int) (synced & MASK)];
+        return synced < firstPos ? bytesSent : bytesSent - bytesAt[(int) (synced & mask)];
     }
 
     public synchronized long unwrittenBytes() {
-        return written < firstPos ? bytesSent : bytesSent - bytesAt[(int) (written & MASK)];
+        return written < firstPos ? bytesSent : bytesSent - bytesAt[(int) (written & mask)];
+    }
+
+    public int window() {
+        return window;
     }
 
     public synchronized boolean hasRoom() {
-        return closed || (sentPos - synced < WINDOW - 1 && unwrittenBytes() < maxBytes);
+        return closed || (sentPos - synced < window - 1 && unwrittenBytes() < maxBytes);
     }
 
     /** True once {@code pos} reached {@code level}, or the connection is closed. */

@@ -48,9 +48,9 @@ final class Outbound {
     OnlineVerify verify;
 
     /** {@code firstPos}: 1 on a new connection; where an earlier stream on the same connection left off otherwise. */
-    Outbound(PeerPort port, long maxBufferBytes, long startSeq, Mode mode, long firstPos) {
+    Outbound(PeerPort port, long maxBufferBytes, int windowMessages, long startSeq, Mode mode, long firstPos) {
         this.port = port;
-        this.acks = new AckTracker(maxBufferBytes, firstPos);
+        this.acks = new AckTracker(maxBufferBytes, windowMessages, firstPos);
         this.nextPos = firstPos;
         this.startSeq = startSeq;
         this.lastSeqSent = startSeq;

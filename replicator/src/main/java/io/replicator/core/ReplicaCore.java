@@ -70,9 +70,13 @@ public final class ReplicaCore {
      * {@code checkpointEveryBytes}: data a node journals between two checkpoints of its own (a part of the
      * journal's size); the live stream gets a barrier when the peer holds twice that unsynced.
      */
-    /** {@code bootId}: the machine's boot id (a power loss under a running daemon shows as a new one at its restart). */
+    /**
+     * {@code windowMessages}: stream messages the peer may hold unsynced ({@link AckTracker#WINDOW}; the
+     * simulation also uses small ones). {@code bootId}: the machine's boot id (a power loss under a running
+     * daemon shows as a new one at its restart).
+     */
     public record Settings(String resource, String node, String peer, Protocol protocol, long maxBufferBytes,
-            long checkpointEveryBytes, SplitBrainPolicy splitBrain, String bootId) {
+            int windowMessages, long checkpointEveryBytes, SplitBrainPolicy splitBrain, String bootId) {
     }
 
     /** The result of {@link #pump}: bytes sent, or one of these. */
@@ -772,7 +776,7 @@ public final class ReplicaCore {
                 meta = meta.withDisk(diskState).withSeqs(checkpointSeq, 0, journal.lastSeq()).withBitmapUuid(0, false);
                 persist();
                 if (role == Role.Primary) {
-                    out = new Outbound(p, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
+                    out = new Outbound(p, settings.maxBufferBytes(), settings.windowMessages(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
                 }
             }
             case SOURCE -> startSource(o.forceFull());
@@ -874,7 +878,7 @@ public final class ReplicaCore {
         }
         Outbound.Mode mode = kind == SyncKind.journal ? Outbound.Mode.CATCHUP : Outbound.Mode.RESYNC;
         long startSeq = kind == SyncKind.journal ? peerSeq : journal.lastSeq();
-        out = new Outbound(port, settings.maxBufferBytes(), startSeq, mode, outNextPos);
+        out = new Outbound(port, settings.maxBufferBytes(), settings.windowMessages(), startSeq, mode, outNextPos);
         out.kind = kind;
         // a disk we made (zeroes) differs wherever we hold data: digests would only add a round trip
         out.digests = kind != SyncKind.journal && !peerInfo.justCreated();
@@ -952,6 +956,12 @@ public final class ReplicaCore {
         }
         long sent = 0;
         while (sent < maxBytes) {
+            if (lagging() && out.acks.sentPos() - out.lastBarrierPos >= out.acks.window() / 4) {
+                // a catch-up sends no client flushes: without a barrier of its own, the peer syncs only by its
+                // checkpoints, and the window (which counts unsynced messages) would fill and stall; a quarter
+                // window apart, so that the peer syncs a few times per window, not after every entry
+                sendBarrier(out.lastSeqSent);
+            }
             if (!out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2) {
                 return sent == 0 ? BLOCKED : sent;
             }
@@ -982,6 +992,12 @@ public final class ReplicaCore {
         };
         out.port.send(m);
         return e.data() == null ? 0 : e.length();
+    }
+
+    /** The peer holds half the window (or twice a checkpoint's worth) unsynced since the last barrier. */
+    private boolean lagging() {
+        return out.acks.sentPos() > out.lastBarrierPos && (out.acks.unsynced() > out.acks.window() / 2
+                || out.acks.unsyncedBytes() > 2 * settings.checkpointEveryBytes());
     }
 
     /** {@link #sendRegion}: every region went, but the answer to a digest may still come. */
@@ -1287,7 +1303,7 @@ public final class ReplicaCore {
         }
         if (port != null && out == null) {
             if (!forced && peerInfo != null && peerInfo.disk().isUsable()) {
-                out = new Outbound(port, settings.maxBufferBytes(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
+                out = new Outbound(port, settings.maxBufferBytes(), settings.windowMessages(), journal.lastSeq(), Outbound.Mode.LIVE, outNextPos);
             } else {
                 startSource(true);
             }
@@ -1505,7 +1521,13 @@ public final class ReplicaCore {
                 checkpointSeq = Math.max(checkpointSeq, c.seq());
                 checkpointBytes = Math.max(checkpointBytes, c.bytes());
                 checkpointNanos = nanos.getAsLong();
-                inSynced = Math.max(inSynced, c.pos()); // the next acknowledgement tells the Primary
+                inSynced = Math.max(inSynced, c.pos());
+                // told now, not with the next message: a source whose window is full of unsynced messages
+                // sends none until it hears of this
+                PeerPort p = port;
+                if (p != null && c.pos() > 0) {
+                    p.send(ackFor(p, 0));
+                }
             }
         }
     }
@@ -1516,8 +1538,7 @@ public final class ReplicaCore {
             // only a Primary's live stream: a demoted node's barrier would reach the new Primary, which refuses it
             long sentPos = out.acks.sentPos();
             if (out.mode == Outbound.Mode.LIVE && role == Role.Primary && sentPos > out.lastBarrierPos
-                    && (quiet(sentPos) || out.acks.unsynced() > AckTracker.WINDOW / 2
-                        || out.acks.unsyncedBytes() > 2 * settings.checkpointEveryBytes())) {
+                    && (quiet(sentPos) || lagging())) {
                 sendBarrier(out.lastSeqSent);
             }
             out.sentPosAtTick = sentPos;

@@ -10,6 +10,7 @@ import io.replicator.config.NetOptions;
 import io.replicator.config.NodeConfig;
 import io.replicator.config.ResourceConfig;
 import io.replicator.control.ControlServer;
+import io.replicator.core.AckTracker;
 import io.replicator.core.Metadata;
 import io.replicator.core.MetadataStore;
 import io.replicator.core.ReplicaCore;
@@ -112,7 +113,7 @@ final class Daemon {
         SecureRandom random = new SecureRandom();
         ReplicaCore core = ReplicaCore.open(
                 new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes(),
-                        config.journal().maxSizeBytes() / 4, config.splitBrain().policy(), bootId(log)),
+                        AckTracker.WINDOW, config.journal().maxSizeBytes() / 4, config.splitBrain().policy(), bootId(log)),
                 disk, journal, bitmap, meta, store, sizeBytes -> divergenceFile(me.stateDir(), sizeBytes),
                 new CoreLog(log, new SplitBrainHandler(config.splitBrain().handler(), config.resource(), nodeName, peer.name(), log)),
                 System::nanoTime, random::nextLong,

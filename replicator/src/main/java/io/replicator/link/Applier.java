@@ -5,20 +5,24 @@ import io.replicator.core.ReplicaCore;
 import io.replicator.nbd.server.Log;
 import io.replicator.wire.Message;
 import java.io.IOException;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Applies what the peer sends, in the order it arrived, on one thread off the event loop (disk I/O
  * never runs on the event loop). Link up and down, metadata and promotion messages go through the same
- * queue, so that they are seen after every write sent before them. The queue is bounded: above the
- * high mark the connection stops reading from its socket until the applier catches up.
+ * queue, so that they are seen after every write sent before them. The queue is bounded in bytes: above
+ * the high mark the connection stops reading from its socket until the applier catches up. Bytes, not
+ * items: one read from the socket may hold thousands of small frames (barriers, digests), and every one
+ * of them must be taken; what arrives after the pause is at most one read's worth.
  */
 final class Applier {
-    private static final int CAPACITY = 4096;
-    private static final int HIGH = CAPACITY - 64;
-    private static final int LOW = CAPACITY / 2;
+    private static final long HIGH_BYTES = 64L << 20;
+    private static final long LOW_BYTES = HIGH_BYTES / 2;
+    /** What a queued item costs besides its payload (objects, frame header), for the bound. */
+    private static final int ITEM_BYTES = 128;
 
     /** A connection came up with the peer's metadata (and what this node sent it), or went down. */
     record LinkUp(Message.NodeInfo peer, Message.NodeInfo sent) {
@@ -27,7 +31,7 @@ final class Applier {
     record LinkDown(String reason) {
     }
 
-    private record Item(ChannelPort port, Object what) {
+    private record Item(ChannelPort port, Object what, long bytes) {
     }
 
     /** Wakes the loop to see that it must stop. */
@@ -35,7 +39,8 @@ final class Applier {
 
     private final ReplicaCore core;
     private final Log log;
-    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile ChannelPort paused;
@@ -53,13 +58,9 @@ final class Applier {
 
     /** Called on the event loop; never blocks it: stops reading instead. */
     void submit(ChannelPort port, Object what) {
-        if (!queue.offer(new Item(port, what))) {
-            // cannot happen while reads pause at HIGH (a read batch holds fewer than 64 frames of this size)
-            ReferenceCountUtil.release(what);
-            port.close("the apply queue overflowed");
-            return;
-        }
-        if (queue.size() >= HIGH && port.channel().config().isAutoRead()) {
+        long bytes = ITEM_BYTES + (what instanceof Message.Carrying c ? c.data().readableBytes() : 0);
+        queue.add(new Item(port, what, bytes));
+        if (queuedBytes.addAndGet(bytes) >= HIGH_BYTES && port.channel().config().isAutoRead()) {
             port.channel().config().setAutoRead(false);
             paused = port;
         }
@@ -71,7 +72,7 @@ final class Applier {
      */
     void stop() throws InterruptedException {
         running = false;
-        queue.offer(new Item(null, STOP));
+        queue.add(new Item(null, STOP, 0));
         thread.join(10_000);
         if (thread.isAlive()) {
             thread.interrupt();
@@ -94,6 +95,9 @@ final class Applier {
             if (item != null && item.what() == STOP) {
                 break;
             }
+            if (item != null) {
+                queuedBytes.addAndGet(-item.bytes());
+            }
             if (item == null) {
                 if (toAck != null) {
                     ack(toAck);
@@ -109,7 +113,7 @@ final class Applier {
                 toAck = item.port();
             }
             ChannelPort p = paused;
-            if (p != null && queue.size() <= LOW) {
+            if (p != null && queuedBytes.get() <= LOW_BYTES) {
                 paused = null;
                 p.channel().config().setAutoRead(true);
             }

@@ -180,6 +180,9 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.CLOSED) {
+            return; // the link is already going: one line about it is enough
+        }
         Throwable tls = cause instanceof javax.net.ssl.SSLException ? cause : cause.getCause();
         if (tls instanceof javax.net.ssl.SSLException) {
             log.warn("TLS handshake with " + port + " failed: " + tls.getMessage() + " (check net.tls-cert, tls-key and tls-ca on both nodes)");

@@ -1,5 +1,6 @@
 package io.replicator.sim;
 
+import io.replicator.core.AckTracker;
 import io.replicator.core.Protocol;
 import java.util.SplittableRandom;
 
@@ -15,7 +16,8 @@ record Profile(
         long maxBufferBytes,
         double faultRate,
         boolean ioErrors,
-        Start start) {
+        Start start,
+        int windowMessages) {
 
     /** How the two nodes begin: both freshly created (zeroes, in sync), or one (or both) with no metadata. */
     enum Start { BOTH_CREATED, ONE_INCONSISTENT, BOTH_INCONSISTENT }
@@ -29,13 +31,18 @@ record Profile(
         double faults = 0.3 + r.nextDouble() * 1.7;
         int s = r.nextInt(10);
         Start start = s < 7 ? Start.BOTH_CREATED : s < 9 ? Start.ONE_INCONSISTENT : Start.BOTH_INCONSISTENT;
-        return new Profile(protocol, regionBytes, journal, window, faults, r.nextInt(4) == 0, start);
+        boolean ioErrors = r.nextInt(4) == 0;
+        // drawn last, so that the draws above stay as they were: a third of the runs send with a window of
+        // 16 to 64 messages, which catch-ups and resyncs fill often (a full window needs the peer's syncs)
+        int windowMessages = r.nextInt(3) == 0 ? 16 << r.nextInt(3) : AckTracker.WINDOW;
+        return new Profile(protocol, regionBytes, journal, window, faults, ioErrors, start, windowMessages);
     }
 
     @Override
     public String toString() {
         return "protocol " + protocol + ", regions " + regionBytes / 1024 + " KiB, journal " + journalMaxEntries
                 + " entries, window " + maxBufferBytes / 1024 + " KiB, faults x" + String.format("%.1f", faultRate)
-                + (ioErrors ? ", I/O errors" : "") + ", start " + start;
+                + (ioErrors ? ", I/O errors" : "") + ", start " + start
+                + (windowMessages == AckTracker.WINDOW ? "" : ", " + windowMessages + " messages in flight");
     }
 }

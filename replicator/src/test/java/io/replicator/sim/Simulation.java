@@ -392,7 +392,7 @@ final class Simulation {
     void startCore(SimNode n) throws IOException {
         SplittableRandom r = coreRandom[n.index];
         n.start(new ReplicaCore.Settings(RESOURCE, n.name, other(n).name, profile.protocol(), profile.maxBufferBytes(),
-                        profile.journalMaxEntries() * BlockData.BLOCK_BYTES / 4, SplitBrainPolicy.DISCONNECT,
+                        profile.windowMessages(), profile.journalMaxEntries() * BlockData.BLOCK_BYTES / 4, SplitBrainPolicy.DISCONNECT,
                         "boot-" + n.powerEpoch),
                 new ReplicaCore.EventLog() {
                     @Override
