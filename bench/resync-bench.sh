@@ -9,7 +9,8 @@
 #      pair (10.231.9.1/24, 10.231.9.2/24, inside the namespaces only) with a tbf qdisc on both ends;
 #      NBD and HTTP on 127.0.0.1 inside each namespace, control sockets are files (replctl from here).
 #      Reports MiB/s / 11.92 (100 Mbit/s in MiB/s; the issue's target is >= 0.9).
-#   3. as 2 with `net: compression: lz4` and text-like data (random words): the effective rate
+#   3. as 2 with `net: compression: lz4` and text (license texts and Perl modules from /usr/share,
+#      repeated; ~2.2x with lz4 in 64 KiB blocks): the effective rate
 #      (volume bytes / time) against the link limit; it should beat 1.0.
 #   4. journal catch-up over loopback: pair in sync, alpha Primary, fio randwrite 4k QD16 through NBD
 #      for 60 s; beta stopped (SIGTERM to its PID) 10 s in, restarted 30 s after it exited, while fio
@@ -31,7 +32,7 @@
 #   --absence S           scenario 4: restart beta S seconds after it exited (default 30)
 #   --journal-max-size X  scenario 4: journal.max-size (default 4GiB, so that the journal holds the
 #                         whole absence: a degraded Primary takes ~20000 4 KiB writes/s here)
-#   --s4-deadline S       scenario 4: give up waiting for beta S seconds after its restart (default 240)
+#   --s4-deadline S       scenario 4: give up waiting for beta S seconds after its restart (default 120)
 #   -d DIR                parent of the work directory (default /tmp; disks, journals and the data
 #                         files: ~3 x the largest volume + the journal)
 #   --out FILE            markdown report (default bench/results/resync-<short HEAD>.md)
@@ -49,7 +50,7 @@ repo=$(cd "$here/.." && pwd)
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 only="1 2 3 4"; size_mib=1024; text_mib=512; s4_size_mib=1024; link_rate=100mbit
-fio_runtime=60; stop_at=10; absence=30; journal_max=4GiB; s4_deadline=240; parent=/tmp; out=; keep=0
+fio_runtime=60; stop_at=10; absence=30; journal_max=4GiB; s4_deadline=120; parent=/tmp; out=; keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --only) only=$2; shift;;
@@ -92,6 +93,7 @@ mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "$parent/resync-bench.XXXXXX")
 : > "$work/pids"          # "PID what": every process started here that may outlive its scenario
 : > "$work/netns"         # namespaces created here
+: > "$work/killed"        # PIDs that needed SIGKILL
 nsA=rsbA$$; nsB=rsbB$$; vethA=rsb$$a; vethB=rsb$$b
 addrA=10.231.9.1; addrB=10.231.9.2
 
@@ -114,6 +116,7 @@ stop_pid() {
     sleep 0.1
   done
   log "PID $pid did not exit 30 s after SIGTERM: SIGKILL"
+  echo "$pid" >> "$work/killed"
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 100; i++)); do
     if ! kill -0 "$pid" 2>/dev/null || is_zombie "$pid"; then wait "$pid" 2>/dev/null || true; return 0; fi
@@ -336,7 +339,11 @@ diagnose() {  # DIR
 }
 
 # Problem lines of a daemon log (WARN/ERROR/exceptions), at most 15.
-problems() { grep -nE 'WARN|ERROR|SEVERE|Exception|[Ee]rror:' "$1" 2>/dev/null | head -15 || true; }
+# Not the lines of a shutdown ("stopping:" to "stopped"), nor the two lines of our own promote --force.
+problems() {
+  awk '/stopping: finishing/ { skip = 1 } !skip { printf "%d:%s\n", NR, $0 } / stopped$/ { skip = 0 }' "$1" 2>/dev/null \
+    | grep -E 'WARN|ERROR|SEVERE|Exception|[Ee]rror:' | grep -vE 'promote --force' | head -15 || true
+}
 
 # results: one file per scenario, "key=value" lines, read back for the report
 res() { printf '%s=%s\n' "$2" "$3" >> "$work/res.$1"; }
@@ -350,30 +357,31 @@ make_random() {  # MiB
   log "writing ${1} MiB of random data"
   head -c "$(( $1 << 20 ))" /dev/urandom > "$rand_file"
 }
-make_text() {  # MiB: random English words (vocabulary from /usr/share/common-licenses), lines of 6-16 words;
-  # a 32 MiB block of it repeated (LZ4 per 64 KiB frame sees no repeats at that distance)
+make_text() {  # MiB: real text (/usr/share/common-licenses, then Perl modules under /usr/share), at most
+  # 32 MiB of it, repeated to the size (LZ4 per 64 KiB frame sees no repeats at that distance)
   log "writing ${1} MiB of text"
   python3 - "$text_file" "$(( $1 << 20 ))" <<'PY'
-import glob, random, re, sys
+import glob, sys
 path, size = sys.argv[1], int(sys.argv[2])
-words = set()
-for f in glob.glob("/usr/share/common-licenses/*"):
-    try:
-        words.update(re.findall(r"[A-Za-z]{2,14}", open(f, errors="ignore").read()))
-    except OSError:
-        pass
-vocab = sorted(words) or "the of and to a in is that for it as was with be by on not he this are or his from at which".split()
-rnd = random.Random(4)
+files = sorted(glob.glob("/usr/share/common-licenses/*")) + sorted(
+    glob.glob("/usr/share/perl*/**/*.pm", recursive=True) + glob.glob("/usr/share/perl*/**/*.pod", recursive=True))
 parts, n = [], 0
-while n < min(size, 32 << 20):
-    line = " ".join(rnd.choices(vocab, k=rnd.randint(6, 16))) + rnd.choice([".", ",", ";", ":", ""]) + "\n"
-    parts.append(line); n += len(line)
-block = "".join(parts).encode()[: min(size, 32 << 20)]
-with open(path, "wb") as f:
+for f in files:
+    if n >= min(size, 32 << 20):
+        break
+    try:
+        data = open(f, "rb").read()
+    except OSError:
+        continue
+    parts.append(data); n += len(data)
+block = b"".join(parts)[: min(size, 32 << 20)]
+if len(block) < (1 << 20):
+    raise SystemExit("too little text found under /usr/share")
+with open(path, "wb") as out:
     left = size
     while left > 0:
-        f.write(block[:left]); left -= min(left, len(block))
-print(len(vocab))
+        out.write(block[:left]); left -= min(left, len(block))
+print(len(block))
 PY
 }
 
@@ -487,7 +495,7 @@ catch_up() {
   port=$(cat "$dir/alpha.nbdport")
   log "scenario 4: fio randwrite 4k QD16 for ${fio_runtime} s on alpha"
   t_fio=$(now)
-  timeout $((fio_runtime + 120)) fio --name=load --ioengine=nbd --uri="nbd://127.0.0.1:$port/r0" --rw=randwrite \
+  timeout -k 15 $((fio_runtime + 120)) fio --name=load --ioengine=nbd --uri="nbd://127.0.0.1:$port/r0" --rw=randwrite \
     --bs=4k --iodepth=16 --size="${s4_size_mib}m" --time_based --runtime="$fio_runtime" --randrepeat=0 \
     --write_iops_log="$dir/fio" --log_avg_msec=1000 --output-format=json --output="$dir/fio.json" \
     >"$dir/fio.log" 2>&1 &
@@ -525,10 +533,22 @@ catch_up() {
   replctl status --json --config "$dir/r0.yaml" --node beta > "$dir/beta-after.json" 2>&1 || true
   status_json "$dir" alpha > "$dir/alpha-after.json" || true
   log "scenario 4: $(jq -c '{ok,elapsed,firstSync,syncKinds,disks,error}' <<<"$s")"
-  fio_rc=0; wait "$fio_pid" || fio_rc=$?
+  # fio ends by itself at its runtime; if it is still there 30 s later, its writes are stuck
+  while kill -0 "$fio_pid" 2>/dev/null && ! is_zombie "$fio_pid" \
+      && [ "$(calc %d "($(now) < $t_fio + $fio_runtime + 30)")" = 1 ]; do sleep 0.5; done
+  if kill -0 "$fio_pid" 2>/dev/null && ! is_zombie "$fio_pid"; then
+    res 4 fio_stuck "yes: still running $(calc %.0f "$(now) - $t_fio") s after its start (runtime ${fio_runtime} s)"
+    log "scenario 4: fio is stuck (its writes do not complete): stopping it"
+    stop_pid "$fio_pid"
+  fi
+  fio_rc=0; wait "$fio_pid" 2>/dev/null || fio_rc=$?
   res 4 fio_rc "$fio_rc"
-  res 4 fio_iops "$(jq -r '.jobs[0].write.iops | floor' "$dir/fio.json" 2>/dev/null || echo na)"
-  res 4 fio_errors "$(jq -r '.jobs[0].error' "$dir/fio.json" 2>/dev/null || echo na)"
+  sed -n '/^{/,$p' "$dir/fio.json" > "$dir/fio-clean.json" 2>/dev/null || true
+  res 4 fio_iops "$(jq -r '.jobs[0].write.iops | floor' "$dir/fio-clean.json" 2>/dev/null || echo na)"
+  res 4 fio_errors "$(jq -r '.jobs[0].error' "$dir/fio-clean.json" 2>/dev/null || echo na)"
+  res 4 iops_series "$(awk -F, '{ printf "%s%d", (NR > 1 ? " " : ""), $2 }' "$dir"/fio_iops*.log 2>/dev/null || true)"
+  res 4 last_write_s "$(awk -F, '$2 > 0 { t = $1 } END { printf "%d", t / 1000 }' "$dir"/fio_iops*.log 2>/dev/null || true)"
+  res 4 fio_msgs "$(grep -m3 -E 'stuck|error' "$dir/fio.log" 2>/dev/null | cut -c1-160 | paste -sd '|' | sed 's/|/; /g' || true)"
   # fio's per-second IOPS, averaged per phase (times from fio's start)
   local r0=$(get 4 restarted_at) d0=$(get 4 done_at) st=$(get 4 stopped_at)
   res 4 iops_phases "$(awk -F, -v st="$st" -v r="$r0" -v d="$d0" '
@@ -631,8 +651,8 @@ status_cell() {
   for n in $only; do
     [ "$n" != 4 ] || continue
     [ -f "$work/res.$n" ] || continue
-    echo "- Scenario $n: alpha (alone, degraded Primary) was filled through NBD at $(get "$n" fill_mibs) MiB/s; the sync was first"
-    echo "  seen in beta's status $(get "$n" first_sync) s after its start (JVM start, connect, handshake)."
+    echo "- Scenario $n: alpha alone: $(get "$n" promote); filled through NBD (degraded Primary) at $(get "$n" fill_mibs) MiB/s;"
+    echo "  the sync was first seen in beta's status $(get "$n" first_sync) s after its start (JVM start, connect, handshake)."
   done
   if [[ " $only " == *" 4 "* ]] && [ -f "$work/res.4" ]; then
     if [ "$(get 4 ok)" = 1 ]; then done4="UpToDate at $(get 4 done_at) s"; else done4="still not UpToDate at the deadline, $(get 4 done_at) s"; fi
@@ -641,8 +661,13 @@ status_cell() {
     echo "  then: $(get 4 fio_running_at_done)); beta's disk states seen: $(get 4 disks); first seen syncing $(get 4 first_sync) s after its restart."
     echo "  Alpha just before the restart: \`$(get 4 alpha_before)\`; journal.max-size $journal_max."
     echo "  fio: $(get 4 fio_iops) IOPS over the run (exit $(get 4 fio_rc), error $(get 4 fio_errors)); per phase (connected /"
-    echo "  beta away / catch-up / after): $(get 4 iops_phases) IOPS."
+    echo "  beta away / catch-up / after): $(get 4 iops_phases) IOPS; last second with a completed write: $(get 4 last_write_s) s."
+    [ -z "$(get 4 fio_stuck)" ] || echo "  **fio stuck** — $(get 4 fio_stuck); fio said: \`$(get 4 fio_msgs)\`."
+    echo "  fio IOPS per second: $(get 4 iops_series)."
     echo "  Alpha's log: \`$(get 4 source_line)\`"
+    from=$(sed -n 's/.*SyncSource: [a-z]* sync to [^ ]* from seq \([0-9]*\).*/\1/p' <<<"$(get 4 source_line)")
+    last=$(jq -r '.lastSeq // empty' <<<"$(get 4 alpha_before)" 2>/dev/null || true)
+    [ -z "$from" ] || [ -z "$last" ] || echo "  Beta was $((last - from + 1)) writes behind one second before its restart (alpha's lastSeq $last, replay from seq $from)."
   fi
   echo
   echo "## Sync log lines"
@@ -657,7 +682,10 @@ status_cell() {
     echo; echo "Scenario $n: \`$(jq -c '{role,disk,connection,replication,syncKind,outOfSyncBytes,peer,lastError}' "$work/s$n/beta-after.json" 2>/dev/null || head -c 300 "$work/s$n/beta-after.json")\`"
   done
   echo
-  echo "## Problems in the daemon logs (WARN/ERROR/exceptions, first 15 lines per log)"
+  echo "## Problems in the daemon logs"
+  echo
+  echo "WARN/ERROR/exception lines outside the daemons' shutdowns, first 15 per log; the two warnings of"
+  echo 'alpha'"'"'s `promote --force` (a node alone is only Consistent) are left out.'
   found=0
   for n in $only; do
     for f in "$work/s$n"/alpha.log "$work/s$n"/beta.log "$work/s$n"/nbdcopy.log "$work/s$n"/fio.log; do
@@ -674,6 +702,29 @@ status_cell() {
         [ -s "$f" ] || continue
         echo "$(basename "$f" -status-at-deadline.json) at the deadline: \`$(jq -c '{role,disk,connection,replication,syncKind,syncProgress,outOfSyncBytes,lastSeq,journalBytes,degraded,lastError,peer}' "$f")\`"
       done
+      if [ -s "$work/s$n/beta-trace.ndjson" ]; then
+        lp=$(jq -sc 'reduce .[] as $r (null; if . == null or $r.status.lastSeq != .lastSeq
+            or $r.status.syncProgress != .syncProgress then {t: $r.t, lastSeq: $r.status.lastSeq, syncProgress: $r.status.syncProgress}
+            else . end)' "$work/s$n/beta-trace.ndjson")
+        lt=$(jq -s '.[-1].t' "$work/s$n/beta-trace.ndjson")
+        if [ "$(calc %d "($(jq .t <<<"$lp") > $lt - 2)")" = 1 ]; then how="still progressing at the deadline (slowly)"
+        else how="no progress in the $(calc %.0f "$lt - $(jq .t <<<"$lp")") s after it, until the deadline"; fi
+        echo "Last progress in beta's status trace: \`$lp\` (t: seconds after beta's start): $how."
+      fi
+      if [ -s "$work/s$n/alpha-threads.txt" ]; then
+        echo "Alpha's sync-pump thread at the deadline (jcmd Thread.print): \`$(grep -A6 '^"sync-pump"' "$work/s$n/alpha-threads.txt" \
+            | grep -m1 'at io\.replicator' | sed 's/^[[:space:]]*//')\`; beta's applier: \`$(grep -A8 '^"apply-' \
+            "$work/s$n/beta-threads.txt" 2>/dev/null | grep -m1 'at io\.replicator' | sed 's/^[[:space:]]*//')\`."
+      fi
+      parked=$(grep -c 'AckTracker.awaitRoom' "$work/s$n/alpha-threads.txt" 2>/dev/null || true)
+      if [ "${parked:-0}" -gt 0 ]; then
+        echo "Alpha's threads parked in \`AckTracker.awaitRoom\` (writers waiting for room in the send window): $(grep -c 'AckTracker.awaitRoom' "$work/s$n/alpha-threads.txt"),"
+        echo "e.g. \`$(awk '/^"/ { h = $1 } /AckTracker.awaitRoom/ { print h; exit }' "$work/s$n/alpha-threads.txt")\`: $(grep -m1 -A6 'AckTracker.awaitRoom' "$work/s$n/alpha-threads.txt" | grep 'at io\.replicator' | sed 's/^[[:space:]]*at //' | head -4 | paste -sd '<' | sed 's/</ ← /g')."
+      fi
+      if [ -s "$work/s$n/sockets-at-deadline.txt" ]; then
+        echo "The replication connection at the deadline (ss: state, Recv-Q, Send-Q, local, peer):"
+        echo; echo '```'; grep '^ESTAB' "$work/s$n/sockets-at-deadline.txt" | awk '{ print $1, $2, $3, $4, $5 }'; echo '```'
+      fi
       echo; echo "Log tails:"
       for f in "$work/s$n"/alpha.log "$work/s$n"/beta.log; do
         [ -s "$f" ] || continue
@@ -681,6 +732,13 @@ status_cell() {
       done
     fi
   done
+  if [ -s "$work/killed" ]; then
+    found=1
+    echo
+    while read -r pid; do
+      echo "- PID $pid ($(awk -v p="$pid" '$1 == p { print $2 }' "$work/pids")) did not exit within 30 s of SIGTERM and was SIGKILLed."
+    done < "$work/killed"
+  fi
   [ "$found" = 1 ] || echo; [ "$found" = 1 ] || echo "None."
 } > "$out"
 log "report written to $out"
