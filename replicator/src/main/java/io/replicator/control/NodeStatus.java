@@ -6,6 +6,7 @@ import io.replicator.core.Protocol;
 import io.replicator.core.ReplicationState;
 import io.replicator.core.Role;
 import io.replicator.core.SyncKind;
+import java.util.List;
 
 /**
  * A snapshot of one node, as {@code replctl status --json} prints it and as {@code /health} and
@@ -50,14 +51,14 @@ public record NodeStatus(
      * runs of them), {@code endedBy} is "done" or why it stopped (null while running).
      */
     public record Verify(boolean running, boolean repair, double progress, long outOfSyncRegions, long outOfSyncBytes,
-            java.util.List<String> ranges, long repairedRegions, String endedBy) {
+            List<String> ranges, long repairedRegions, String endedBy) {
     }
 
     /**
      * DRBD's generation identifiers of this node, as 16 hex digits: the current one, the one its bitmap
      * tracks changes against (all zeroes: none), and the older ones, newest first.
      */
-    public record GenerationIds(String current, String bitmap, boolean bitmapFromPrimary, java.util.List<String> history) {
+    public record GenerationIds(String current, String bitmap, boolean bitmapFromPrimary, List<String> history) {
         public static String hex(long uuid) {
             return String.format("%016X", uuid);
         }

@@ -45,11 +45,6 @@ public final class ConnectDecision {
     private ConnectDecision() {
     }
 
-    /** As {@link #decide(NodeInfo, NodeInfo, SplitBrainPolicy, String, String)} with no automatic recovery. */
-    public static Outcome decide(NodeInfo mine, NodeInfo peer) {
-        return decide(mine, peer, SplitBrainPolicy.DISCONNECT, "", "");
-    }
-
     /**
      * The verdict, with a split brain (or unrelated data) resolved when one side connected with
      * {@code --discard-my-data}, or, for a split brain with a common parent, when {@code policy} picks a
@@ -77,8 +72,7 @@ public final class ConnectDecision {
         if (!mine.suspect() && !peer.suspect()) {
             return o;
         }
-        String why = "; " + (mine.suspect() ? myName.isEmpty() ? "this node" : myName : peerName.isEmpty() ? "the peer" : peerName)
-                + " lost its page cache under a running daemon: full sync";
+        String why = "; " + (mine.suspect() ? myName : peerName) + " lost its page cache under a running daemon: full sync";
         switch (o.verdict()) {
             case SOURCE, TARGET -> {
                 return new Outcome(o.verdict(), true, o.rule(), o.reason() + why, o.discard());

@@ -1,5 +1,6 @@
 package io.replicator.core;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +23,11 @@ final class OnlineVerify {
     long awaiting;
     long outOfSyncRegions;
     long repairedRegions;
-    boolean done;
+    /** "done", or why it stopped; null while it runs. */
     String endedBy;
     final List<long[]> ranges = new ArrayList<>(); // [offset, length], merged when adjacent
     /** Differing regions to rewrite (with repair): the pump does it, off the link's event loop. */
-    final java.util.ArrayDeque<long[]> toRepair = new java.util.ArrayDeque<>();
+    final ArrayDeque<long[]> toRepair = new ArrayDeque<>();
 
     OnlineVerify(boolean repair, long totalRegions, long regionBytes, long startNanos) {
         this.repair = repair;

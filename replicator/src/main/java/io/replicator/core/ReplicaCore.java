@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
@@ -546,7 +547,7 @@ public final class ReplicaCore {
         } else {
             checkResync(d.offset(), d.length());
         }
-        boolean equal = java.util.Arrays.equals(regionDigest(d.offset(), d.length()), d.sha256());
+        boolean equal = Arrays.equals(regionDigest(d.offset(), d.length()), d.sha256());
         port.send(new Message.DigestReply(d.offset(), d.length(), d.verify(), equal));
         if (equal && !d.verify()) {
             targetDoneBytes += d.length();
@@ -555,15 +556,31 @@ public final class ReplicaCore {
 
     /** SHA-256 of {@code length} bytes of the local disk at {@code offset}. */
     private byte[] regionDigest(long offset, int length) throws IOException {
-        ByteBuf buf = alloc.directBuffer(length);
+        ByteBuf buf = readRegion(offset, length);
         try {
-            disk.read(offset, buf.nioBuffer(0, length));
             MessageDigest sha = sha256();
-            sha.update(buf.nioBuffer(0, length));
+            sha.update(buf.nioBuffer());
             return sha.digest();
         } finally {
             buf.release();
         }
+    }
+
+    /** {@code length} bytes of the local disk at {@code offset}, in a new buffer the caller releases. */
+    private ByteBuf readRegion(long offset, int length) throws IOException {
+        ByteBuf buf = alloc.directBuffer(length);
+        try {
+            disk.read(offset, buf.nioBuffer(0, length));
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+        return buf.writerIndex(length);
+    }
+
+    /** Bytes of the region at {@code offset}: a whole region, or what is left of the volume. */
+    private int regionLength(long offset) {
+        return (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
     }
 
     private MessageDigest sha256() {
@@ -646,19 +663,15 @@ public final class ReplicaCore {
         DivergenceFiles.Saved saved = divergence.create(disk.sizeBytes());
         long bytes = 0;
         try (BlockDevice file = saved.device()) {
-            ByteBuf buf = alloc.directBuffer(bitmap.regionBytes());
-            try {
-                for (long region = bitmap.nextDirty(0); region >= 0; region = bitmap.nextDirty(region + 1)) {
-                    long offset = region * bitmap.regionBytes();
-                    int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
-                    buf.clear();
-                    disk.read(offset, buf.nioBuffer(0, length));
-                    buf.writerIndex(length);
-                    file.write(offset, buf.duplicate(), false);
-                    bytes += length;
+            for (long region = bitmap.nextDirty(0); region >= 0; region = bitmap.nextDirty(region + 1)) {
+                long offset = region * bitmap.regionBytes();
+                ByteBuf data = readRegion(offset, regionLength(offset));
+                try {
+                    bytes += data.readableBytes();
+                    file.write(offset, data, false);
+                } finally {
+                    data.release();
                 }
-            } finally {
-                buf.release();
             }
             file.flush();
         }
@@ -808,7 +821,6 @@ public final class ReplicaCore {
             closeCursor();
             if (out.verify != null) {
                 out.verify.endedBy = "the connection was lost";
-                out.verify.done = true;
                 log.warn("verify stopped at " + Math.round(out.verify.progress() * 100) + "%: the connection to " + settings.peer()
                         + " was lost");
             }
@@ -962,7 +974,7 @@ public final class ReplicaCore {
                 // window apart, so that the peer syncs a few times per window, not after every entry
                 sendBarrier(out.lastSeqSent);
             }
-            if (!out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2) {
+            if (windowFull()) {
                 return sent == 0 ? BLOCKED : sent;
             }
             long n = out.mode == Outbound.Mode.CATCHUP ? sendJournalEntry() : sendRegion();
@@ -994,6 +1006,11 @@ public final class ReplicaCore {
         return e.data() == null ? 0 : e.length();
     }
 
+    /** No room for sync traffic: the window is full, or half the buffer is unwritten (live writes keep the rest). */
+    private boolean windowFull() {
+        return !out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2;
+    }
+
     /** The peer holds half the window (or twice a checkpoint's worth) unsynced since the last barrier. */
     private boolean lagging() {
         return out.acks.sentPos() > out.lastBarrierPos && (out.acks.unsynced() > out.acks.window() / 2
@@ -1021,7 +1038,7 @@ public final class ReplicaCore {
             out.resyncCursor = region + 1;
         }
         long offset = region * bitmap.regionBytes();
-        int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
+        int length = regionLength(offset);
         long pos;
         long awaiting = 0;
         boolean hole = isHole(offset, length);
@@ -1036,12 +1053,10 @@ public final class ReplicaCore {
             out.port.send(new Message.ResyncHole(pos, offset, length));
             length = 0;
         } else {
-            ByteBuf data = alloc.directBuffer(length);
+            ByteBuf data;
             try {
-                disk.read(offset, data.nioBuffer(0, length));
-                data.writerIndex(length);
+                data = readRegion(offset, length);
             } catch (IOException | RuntimeException e) {
-                data.release();
                 throw fail("reading region " + region + " for the resync", e);
             }
             pos = out.takePos(out.lastSeqSent, length);
@@ -1144,10 +1159,8 @@ public final class ReplicaCore {
 
     /** A repair: the region's bytes written again through the replicated write path (journal, stream). */
     private void rewrite(long offset, int length) throws IOException {
-        ByteBuf data = alloc.directBuffer(length);
+        ByteBuf data = readRegion(offset, length);
         try {
-            disk.read(offset, data.nioBuffer(0, length));
-            data.writerIndex(length);
             write(offset, data, false);
         } finally {
             data.release();
@@ -1188,11 +1201,11 @@ public final class ReplicaCore {
             done += r[1];
         }
         while (done < maxBytes && v.cursor < v.totalRegions) {
-            if (!out.acks.hasRoom() || out.acks.unwrittenBytes() > settings.maxBufferBytes() / 2) {
+            if (windowFull()) {
                 return done == 0 ? BLOCKED : done;
             }
             long offset = v.cursor * bitmap.regionBytes();
-            int length = (int) Math.min(bitmap.regionBytes(), disk.sizeBytes() - offset);
+            int length = regionLength(offset);
             long pos = out.takePos(out.lastSeqSent, 0);
             out.port.send(new Message.Digest(pos, offset, length, true, regionDigest(offset, length)));
             v.awaiting++;
@@ -1205,7 +1218,6 @@ public final class ReplicaCore {
         if (v.awaiting > 0 || !v.toRepair.isEmpty()) {
             return done == 0 ? BLOCKED : done; // answers may still come, or repairs are due
         }
-        v.done = true;
         v.endedBy = "done";
         out.verify = null;
         log.info("verify done: " + v.outOfSyncRegions + " regions (" + v.outOfSyncRegions * v.regionBytes + " bytes) differed"
@@ -1700,7 +1712,7 @@ public final class ReplicaCore {
         if (v == null) {
             return null;
         }
-        return new NodeStatus.Verify(!v.done, v.repair, v.progress(), v.outOfSyncRegions, v.outOfSyncRegions * v.regionBytes,
+        return new NodeStatus.Verify(v.endedBy == null, v.repair, v.progress(), v.outOfSyncRegions, v.outOfSyncRegions * v.regionBytes,
                 v.rangeTexts(), v.repairedRegions, v.endedBy);
     }
 

@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Feeds catch-up, resync and verify traffic to the link in chunks, at the rate {@link ResyncThrottle} allows
  * (the minimum while the application writes, the maximum otherwise; 0 = as fast as the link's window
- * allows; a journal catch-up always at the maximum, or it might never catch up), so that application
- * writes, which take the same lock, are never held up for long.
+ * allows; a journal catch-up always at the maximum), so that application writes, which take the same
+ * lock, are never held up for long.
  */
 final class SyncPump {
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -18,7 +18,6 @@ final class SyncPump {
 
     private final ReplicaCore core;
     private final ResyncThrottle throttle;
-    private final long maxRate;
     private final long chunk;
     private final Log log;
     private final Thread thread;
@@ -27,7 +26,6 @@ final class SyncPump {
     SyncPump(ReplicaCore core, long minRateBytesPerSecond, long maxRateBytesPerSecond, long chunkBytes, Log log) {
         this.core = core;
         this.throttle = new ResyncThrottle(minRateBytesPerSecond, maxRateBytesPerSecond);
-        this.maxRate = maxRateBytesPerSecond;
         long slowest = minRateBytesPerSecond > 0 ? minRateBytesPerSecond : maxRateBytesPerSecond;
         this.chunk = slowest > 0 ? Math.max(64 * 1024, Math.min(chunkBytes, slowest / 10)) : chunkBytes;
         this.log = log;
@@ -53,8 +51,7 @@ final class SyncPump {
         long windowBytes = 0;
         long windowRate = 0;
         while (running) {
-            long writes = core.applicationWrites();
-            long rate = core.catchingUp() ? maxRate : throttle.rate(System.nanoTime(), writes);
+            long rate = throttle.rate(System.nanoTime(), core.applicationWrites(), core.catchingUp());
             if (rate != windowRate) {
                 windowRate = rate; // a new pace starts a new window
                 windowStart = System.nanoTime();

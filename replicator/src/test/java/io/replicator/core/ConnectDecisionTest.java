@@ -150,10 +150,10 @@ class ConnectDecisionTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rules")
     void decides(String rule, NodeInfo mine, NodeInfo peer, Verdict expected, boolean forceFull) {
-        ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer);
+        ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer, SplitBrainPolicy.DISCONNECT, "alpha", "beta");
         assertEquals(expected, outcome.verdict(), outcome.reason());
         assertEquals(forceFull, outcome.forceFull(), outcome.reason());
-        ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine);
+        ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine, SplitBrainPolicy.DISCONNECT, "beta", "alpha");
         assertEquals(mirror(expected), mirrored.verdict(), "seen from the peer: " + mirrored.reason());
         assertEquals(forceFull, mirrored.forceFull(), mirrored.reason());
     }

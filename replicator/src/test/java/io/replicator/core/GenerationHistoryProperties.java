@@ -138,8 +138,8 @@ class GenerationHistoryProperties {
             if (connected) {
                 return;
             }
-            ConnectDecision.Outcome o = ConnectDecision.decide(a.info(), b.info());
-            ConnectDecision.Outcome mirrored = ConnectDecision.decide(b.info(), a.info());
+            ConnectDecision.Outcome o = ConnectDecision.decide(a.info(), b.info(), SplitBrainPolicy.DISCONNECT, a.name, b.name);
+            ConnectDecision.Outcome mirrored = ConnectDecision.decide(b.info(), a.info(), SplitBrainPolicy.DISCONNECT, b.name, a.name);
             trail.add("connect: " + o.verdict() + " (" + o.reason() + ")");
             assertEquals(mirror(o.verdict()), mirrored.verdict(), "both sides decide alike\n" + String.join("\n", trail));
             boolean aHasAll = a.writes.containsAll(b.writes);

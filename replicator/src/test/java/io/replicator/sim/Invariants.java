@@ -3,6 +3,7 @@ package io.replicator.sim;
 import io.replicator.control.NodeStatus;
 import io.replicator.core.AckTracker;
 import io.replicator.core.ConnectDecision;
+import io.replicator.core.SplitBrainPolicy;
 import io.replicator.core.DiskState;
 import io.replicator.core.ReplicationState;
 import io.replicator.core.Role;
@@ -300,8 +301,9 @@ final class Invariants {
      */
     ConnectDecision.Verdict atLinkUp(SimNode n, Message.NodeInfo peer) {
         Message.NodeInfo mine = n.core.nodeInfo();
-        ConnectDecision.Verdict v = ConnectDecision.decide(mine, peer).verdict();
         SimNode other = sim.other(n);
+        // as the core decides (the simulation runs without split-brain policies)
+        ConnectDecision.Verdict v = ConnectDecision.decide(mine, peer, SplitBrainPolicy.DISCONNECT, n.name, other.name).verdict();
         boolean current = other.up() && sameState(other.core.nodeInfo(), peer);
         boolean split = sim.divergent[0] && sim.divergent[1] && current && mine.disk() != DiskState.Diskless
                 && peer.disk() != DiskState.Diskless;
