@@ -86,7 +86,7 @@ public class WritePipelineBenchmark {
         journal = ChronicleJournal.open(dir.resolve("journal"), 1L << 30, Duration.ofHours(1), Clock.systemUTC());
         MemoryBlockDevice disk = new MemoryBlockDevice(VOLUME_BYTES);
         core = ReplicaCore.open(new ReplicaCore.Settings("r0", "alpha", "beta", Protocol.C, 64L << 20, AckTracker.WINDOW, 256L << 20,
-                SplitBrainPolicy.DISCONNECT, "bench"), disk, journal, DirtyBitmap.inMemory(VOLUME_BYTES, 65536),
+                SplitBrainPolicy.DISCONNECT, "bench"), disk, null, journal, DirtyBitmap.inMemory(VOLUME_BYTES, 65536),
                 Metadata.created("r0", VOLUME_BYTES, true), m -> { },
                 size -> new ReplicaCore.DivergenceFiles.Saved(new MemoryBlockDevice(size), "(memory)"),
                 new ReplicaCore.EventLog() {
@@ -99,7 +99,8 @@ public class WritePipelineBenchmark {
                     }
                 }, System::nanoTime, ThreadLocalRandom.current()::nextLong, PooledByteBufAllocator.DEFAULT);
         InstantPeer peer = new InstantPeer();
-        core.linkUp(peer, new Message.NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false), core.nodeInfo());
+        core.linkUp(peer, new Message.NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false, null),
+                core.nodeInfo());
         PromoteWait wait = core.beginPromote(false);
         if (wait.result() != null || !core.finishPromote(wait).done()) {
             throw new IllegalStateException("cannot promote the benchmark's node");

@@ -2,6 +2,7 @@ package io.replicator.config;
 
 import io.replicator.core.Protocol;
 import io.replicator.core.SplitBrainPolicy;
+import io.replicator.journal.ActivityLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,13 +13,15 @@ import java.util.Map;
 /** Reads and validates a resource file: the first problem found ends the load with a ConfigException. */
 final class ConfigLoader {
     static final List<String> TOP_KEYS =
-            List.of("resource", "protocol", "secret-file", "size", "nodes", "net", "journal", "sync", "nbd", "split-brain");
+            List.of("resource", "protocol", "secret-file", "size", "nodes", "net", "journal", "sync", "nbd", "split-brain",
+                    "activity-log");
     static final List<String> NET_KEYS = List.of("ping-interval", "ping-timeout", "connect-interval", "compression",
             "tls-cert", "tls-key", "tls-ca", "max-buffer");
     static final List<String> TLS_KEYS = List.of("tls-cert", "tls-key", "tls-ca");
     static final List<String> JOURNAL_KEYS = List.of("max-size", "max-age");
     static final List<String> SYNC_KEYS = List.of("min-rate", "max-rate");
     static final List<String> SPLIT_BRAIN_KEYS = List.of("after-sb-0pri", "after-sb-1pri", "after-sb-2pri", "handler");
+    static final List<String> ACTIVITY_LOG_KEYS = List.of("extents");
     static final List<String> NBD_KEYS = List.of("export", "io-threads", "max-inflight", "min-block-size");
 
     static final int PAGE_BYTES = 4096;
@@ -59,7 +62,20 @@ final class ConfigLoader {
         SyncOptions sync = new SyncOptions(minRate, maxRate);
         NbdOptions nbd = nbd(top.section("nbd", "a mapping of " + String.join(", ", NBD_KEYS)), resource, sizeBytes);
         SplitBrainOptions splitBrain = splitBrain(top.section("split-brain", "a mapping of " + String.join(", ", SPLIT_BRAIN_KEYS)));
-        return new ResourceConfig(file, resource, protocol, secretFile, sizeBytes, nodes, net, journal, sync, nbd, splitBrain);
+        int activityLogExtents = activityLogExtents(top.section("activity-log", "a mapping of " + String.join(", ", ACTIVITY_LOG_KEYS)));
+        return new ResourceConfig(file, resource, protocol, secretFile, sizeBytes, nodes, net, journal, sync, nbd, splitBrain,
+                activityLogExtents);
+    }
+
+    /** DRBD's al-extents and its range, or 0: no activity log (a power loss then costs a full resync). */
+    private static int activityLogExtents(Section al) throws ConfigException {
+        al.checkKnown(ACTIVITY_LOG_KEYS);
+        int extents = al.integer("extents", ActivityLog.DEFAULT_EXTENTS, 0, ActivityLog.MAX_EXTENTS);
+        if (extents != 0 && extents < ActivityLog.MIN_EXTENTS) {
+            throw al.error("extents", extents + " is below the minimum (expected: 0 for no activity log, or "
+                    + ActivityLog.MIN_EXTENTS + " to " + ActivityLog.MAX_EXTENTS + ")");
+        }
+        return extents;
     }
 
     private static SplitBrainOptions splitBrain(Section sb) throws ConfigException {

@@ -11,12 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One replicated resource as its YAML file describes it. The file is identical on both nodes; each daemon is told
+ * One replicated resource as its YAML file describes it ({@code activityLogExtents}: DRBD's al-extents, 0 for no
+ * activity log). The file is identical on both nodes; each daemon is told
  * which node it is. Build one with {@link #load}: every value is validated and every path is absolute.
  */
 public record ResourceConfig(Path file, String resource, Protocol protocol, Path secretFile, long sizeBytes,
         Map<String, NodeConfig> nodes, NetOptions net, JournalOptions journal, SyncOptions sync, NbdOptions nbd,
-        SplitBrainOptions splitBrain) {
+        SplitBrainOptions splitBrain, int activityLogExtents) {
 
     public ResourceConfig {
         nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));

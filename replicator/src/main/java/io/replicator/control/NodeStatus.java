@@ -15,7 +15,9 @@ import java.util.List;
  * connection found that both nodes wrote as Primary since their last common generation (the node stays
  * StandAlone until the operator resolves it). {@code savedDivergence}: the file where this node, having lost
  * a split brain, saved its changed blocks before the resync overwrote them (null: none since the start).
- * {@code verify}: the last online verify, running or done (null: none since the start).
+ * {@code verify}: the last online verify, running or done (null: none since the start). {@code suspect}: the
+ * machine lost power (or crashed) under the daemon, and the disk may hold writes no journal recorded, until
+ * the next sync with the peer. {@code activityLog}: null when the resource has none.
  */
 public record NodeStatus(
         String resource,
@@ -40,7 +42,16 @@ public record NodeStatus(
         boolean splitBrain,
         GenerationIds generations,
         String savedDivergence,
-        Verify verify) {
+        Verify verify,
+        boolean suspect,
+        ActivityLog activityLog) {
+
+    /**
+     * DRBD's activity log: {@code extents} may be hot at once, {@code hot} are, {@code transactions} were
+     * written since the daemon started (DRBD's al-writes: each a small synchronous write).
+     */
+    public record ActivityLog(int extents, int hot, long transactions) {
+    }
 
     /** The peer as this node last saw it ({@code Unknown}/{@code DUnknown} while not connected). */
     public record Peer(String node, Role role, DiskState disk) {

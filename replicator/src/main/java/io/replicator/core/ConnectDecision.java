@@ -64,18 +64,22 @@ public final class ConnectDecision {
 
     /**
      * A suspect disk (it lost its page cache under a running daemon) may differ from the peer's in blocks no
-     * journal knows of: whatever the identifiers say, the pair is made identical by a full (checksum) sync,
-     * never declared in sync. With no direction given, the Primary is the source, else a disk that is not
-     * suspect, else the node further ahead, else the one whose name sorts first.
+     * journal knows of: whatever the identifiers say, the pair is made identical by a checksum sync, never
+     * declared in sync nor caught up from the journal. The sync covers the extents the suspect side's
+     * activity log held hot, or the whole disk ({@code forceFull}) when a suspect side has no activity log.
+     * With no direction given, the Primary is the source, else a disk that is not suspect, else the node
+     * further ahead, else the one whose name sorts first.
      */
     private static Outcome suspect(Outcome o, NodeInfo mine, NodeInfo peer, String myName, String peerName) {
         if (!mine.suspect() && !peer.suspect()) {
             return o;
         }
-        String why = "; " + (mine.suspect() ? myName : peerName) + " lost its page cache under a running daemon: full sync";
+        boolean full = (mine.suspect() && mine.suspectExtents() == null) || (peer.suspect() && peer.suspectExtents() == null);
+        String why = "; " + (mine.suspect() ? myName : peerName) + " lost its page cache under a running daemon: "
+                + (full ? "full sync" : "checksum sync of its activity log's extents");
         switch (o.verdict()) {
             case SOURCE, TARGET -> {
-                return new Outcome(o.verdict(), true, o.rule(), o.reason() + why, o.discard());
+                return new Outcome(o.verdict(), o.forceFull() || full, o.rule(), o.reason() + why, o.discard());
             }
             case IN_SYNC -> {
                 boolean iAmSource;
@@ -88,7 +92,7 @@ public final class ConnectDecision {
                 } else {
                     iAmSource = myName.compareTo(peerName) < 0;
                 }
-                return new Outcome(iAmSource ? Verdict.SOURCE : Verdict.TARGET, true, o.rule(), o.reason() + why, o.discard());
+                return new Outcome(iAmSource ? Verdict.SOURCE : Verdict.TARGET, full, o.rule(), o.reason() + why, o.discard());
             }
             default -> {
                 return o;

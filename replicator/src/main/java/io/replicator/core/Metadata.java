@@ -25,8 +25,11 @@ import java.util.List;
  *       cleanly): found set to another boot at the next start, it means the machine lost power (or
  *       crashed) under a running daemon, and its page cache with it.
  *   <li>{@code suspect}: after such a loss the disk may hold writes its journal never recorded (the kernel
- *       wrote a data block back before the journal page): until a full (checksum) sync with the peer, no
+ *       wrote a data block back before the journal page): until a (checksum) sync with the peer, no
  *       connect may call the two disks in sync.
+ *   <li>{@code suspectExtents}: where such writes can be: the activity log's hot extents at the loss
+ *       (sorted extent numbers, see {@code ActivityLog}); null while not suspect, or when no activity log
+ *       says (then anywhere: a full sync).
  * </ul>
  */
 public record Metadata(
@@ -41,7 +44,8 @@ public record Metadata(
         long bitmapSinceSeq,
         long peerSyncedSeq,
         String openedBoot,
-        boolean suspect) {
+        boolean suspect,
+        List<Long> suspectExtents) {
 
     public static final int MAX_GENERATIONS = 32;
 
@@ -56,35 +60,42 @@ public record Metadata(
     public Metadata {
         generations = List.copyOf(generations.size() > MAX_GENERATIONS ? generations.subList(0, MAX_GENERATIONS) : generations);
         openedBoot = openedBoot == null ? "" : openedBoot;
+        suspectExtents = suspect && suspectExtents != null ? List.copyOf(suspectExtents) : null;
     }
 
     public static Metadata created(String resource, long sizeBytes, boolean justCreated) {
         return new Metadata(resource, sizeBytes, justCreated ? DiskState.Consistent : DiskState.Inconsistent, justCreated,
-                List.of(), 0, false, 0, 0, 0, "", false);
+                List.of(), 0, false, 0, 0, 0, "", false, null);
     }
 
     public Metadata withDisk(DiskState d) {
         return new Metadata(resource, sizeBytes, d, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect, suspectExtents);
     }
 
     public Metadata withGenerations(List<Generation> g, boolean created) {
         return new Metadata(resource, sizeBytes, disk, created, g, bitmapUuid, bitmapFromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect, suspectExtents);
     }
 
     public Metadata withBitmapUuid(long uuid, boolean fromPrimary) {
         return new Metadata(resource, sizeBytes, disk, justCreated, generations, uuid, fromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect);
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, suspect, suspectExtents);
     }
 
     public Metadata withBoot(String boot, boolean suspectDisk) {
         return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
-                bitmapSinceSeq, peerSyncedSeq, boot, suspectDisk);
+                bitmapSinceSeq, peerSyncedSeq, boot, suspectDisk, suspectExtents);
+    }
+
+    /** Suspect, and where: the activity log's extents at the loss (null: anywhere, a full sync). */
+    public Metadata withSuspectExtents(List<Long> extents) {
+        return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpointSeq,
+                bitmapSinceSeq, peerSyncedSeq, openedBoot, true, extents);
     }
 
     public Metadata withSeqs(long checkpoint, long bitmapSince, long peerSynced) {
         return new Metadata(resource, sizeBytes, disk, justCreated, generations, bitmapUuid, bitmapFromPrimary, checkpoint,
-                bitmapSince, peerSynced, openedBoot, suspect);
+                bitmapSince, peerSynced, openedBoot, suspect, suspectExtents);
     }
 }

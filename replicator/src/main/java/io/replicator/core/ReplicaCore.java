@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 import io.replicator.control.ControlResult;
 import io.replicator.control.NodeStatus;
+import io.replicator.journal.ActivityLog;
 import io.replicator.journal.DirtyBitmap;
 import io.replicator.journal.Journal;
 import io.replicator.nbd.device.BlockDevice;
@@ -17,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 
@@ -88,6 +90,7 @@ public final class ReplicaCore {
     private final BlockDevice disk;
     private final Journal journal;
     private final DirtyBitmap bitmap;
+    private final ActivityLog activityLog; // null: none
     private final MetadataPort store;
     private final DivergenceFiles divergence;
     private final EventLog log;
@@ -148,11 +151,12 @@ public final class ReplicaCore {
     private long promoteId;
     private PromoteWait promoteWait;
 
-    private ReplicaCore(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
-            MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos, LongSupplier random,
+    private ReplicaCore(Settings settings, BlockDevice disk, ActivityLog activityLog, Journal journal, DirtyBitmap bitmap,
+            Metadata meta, MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos, LongSupplier random,
             ByteBufAllocator alloc) {
         this.settings = settings;
         this.disk = disk;
+        this.activityLog = activityLog;
         this.journal = journal;
         this.bitmap = bitmap;
         this.meta = meta;
@@ -170,11 +174,15 @@ public final class ReplicaCore {
     /**
      * Opens a node: redoes the journal entries the disk may lack after a crash (from the checkpoint
      * on), then starts tracking, in the bitmap, what the peer may lack.
+     *
+     * @param disk        the backing disk, seen through {@code activityLog} when there is one
+     * @param activityLog the disk's activity log (null: none, and a power loss means a full sync)
      */
-    public static ReplicaCore open(Settings settings, BlockDevice disk, Journal journal, DirtyBitmap bitmap, Metadata meta,
-            MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos, LongSupplier random,
-            ByteBufAllocator alloc) throws IOException {
-        ReplicaCore core = new ReplicaCore(settings, disk, journal, bitmap, meta, store, divergence, log, nanos, random, alloc);
+    public static ReplicaCore open(Settings settings, BlockDevice disk, ActivityLog activityLog, Journal journal,
+            DirtyBitmap bitmap, Metadata meta, MetadataPort store, DivergenceFiles divergence, EventLog log, LongSupplier nanos,
+            LongSupplier random, ByteBufAllocator alloc) throws IOException {
+        ReplicaCore core = new ReplicaCore(settings, disk, activityLog, journal, bitmap, meta, store, divergence, log, nanos,
+                random, alloc);
         synchronized (core) {
             core.recover();
         }
@@ -182,6 +190,9 @@ public final class ReplicaCore {
     }
 
     private void recover() throws IOException {
+        if (!meta.openedBoot().isEmpty() && !meta.openedBoot().equals(settings.bootId()) && !meta.justCreated()) {
+            lostPageCache();
+        }
         long from = meta.checkpointSeq() + 1;
         if (journal.lastSeq() < meta.checkpointSeq()) {
             log.warn("the journal ends at seq " + journal.lastSeq() + " but the disk holds writes up to seq "
@@ -206,15 +217,6 @@ public final class ReplicaCore {
             log.info("redid " + redone + " writes from the journal (seq " + from + " to " + journal.lastSeq() + ")");
         }
         checkpointSeq = journal.lastSeq();
-        if (!meta.openedBoot().isEmpty() && !meta.openedBoot().equals(settings.bootId()) && !meta.justCreated()) {
-            // not stopped cleanly, and the machine restarted since: the page cache was lost, and the kernel may
-            // have written a data block back before the journal page that records it; that block is on this disk
-            // only, and no journal nor bitmap knows of it
-            meta = meta.withBoot(meta.openedBoot(), true);
-            log.warn("the machine restarted under a running daemon (boot " + meta.openedBoot() + " -> " + settings.bootId()
-                    + "): this disk may hold writes its journal lost; the next sync with " + settings.peer()
-                    + " is a full (checksum) sync");
-        }
         meta = meta.withBoot(settings.bootId(), meta.suspect());
         if (journal.lastSeq() > meta.peerSyncedSeq()) {
             // also when the bitmap is in use: writes sent live are marked only when the link goes down,
@@ -222,6 +224,29 @@ public final class ReplicaCore {
             trackPeerGap(meta.peerSyncedSeq() + 1);
         }
         persist();
+    }
+
+    /**
+     * Not stopped cleanly, and the machine restarted since: the page cache was lost, and the kernel may have
+     * written a data block back before the journal page that records it; that block is on this disk only,
+     * and no journal nor bitmap knows of it. It lies in an extent the activity log held hot: those are
+     * recorded (with any from an earlier loss not yet synced) before the redo's writes can change the log.
+     */
+    private void lostPageCache() throws IOException {
+        List<Long> extents = null;
+        if (activityLog != null && (!meta.suspect() || meta.suspectExtents() != null)) {
+            TreeSet<Long> union = new TreeSet<>(activityLog.recovered());
+            if (meta.suspect()) {
+                union.addAll(meta.suspectExtents());
+            }
+            extents = List.copyOf(union);
+        }
+        meta = meta.withSuspectExtents(extents);
+        persist();
+        log.warn("the machine restarted under a running daemon (boot " + meta.openedBoot() + " -> " + settings.bootId()
+                + "): this disk may hold writes its journal lost; the next sync with " + settings.peer() + " compares "
+                + (extents == null ? "the whole disk (no activity log)" : extents.size() + " extents of "
+                + activityLog.extentBytes() + " bytes the activity log held hot") + " (a checksum sync)");
     }
 
     // ------------------------------------------------------------------ the write path (Primary)
@@ -707,7 +732,7 @@ public final class ReplicaCore {
     /** The current view of this node for the peer. */
     public synchronized NodeInfo nodeInfo() {
         return new NodeInfo(role, diskState, journal.lastSeq(), meta.justCreated(), meta.generations(), meta.bitmapUuid(),
-                meta.bitmapFromPrimary(), bitmap.dirtyBytes(), discardMyData, meta.suspect());
+                meta.bitmapFromPrimary(), bitmap.dirtyBytes(), discardMyData, meta.suspect(), meta.suspectExtents());
     }
 
     public synchronized boolean wantsConnection() {
@@ -881,6 +906,8 @@ public final class ReplicaCore {
         // it used again in a new generation: none of our records covers them
         if (forceFull || peerInfo.justCreated() || peerSeq > journal.lastSeq() || peerSeq >= branchFrom(peerInfo.generations())) {
             kind = SyncKind.full;
+        } else if (meta.suspect() || peerInfo.suspect()) {
+            kind = markSuspectExtents(peerSeq, bitmapCovers) ? SyncKind.bitmap : SyncKind.full;
         } else if (peerUsable && journal.firstSeq() <= peerSeq + 1) {
             kind = SyncKind.journal;
         } else if (bitmapCovers) {
@@ -921,6 +948,39 @@ public final class ReplicaCore {
         port.send(new Message.SyncStart(pos, kind, peerSeq + 1, journal.lastSeq() + 1, out.syncTotalBytes, meta.generations()));
         log.info("SyncSource: " + kind + " sync to " + settings.peer() + " from seq " + (peerSeq + 1) + " ("
                 + out.syncTotalBytes + " bytes out of sync)");
+    }
+
+    /**
+     * A suspect disk on either side, and its activity log says where (else {@code forceFull} made this a full
+     * sync): the peer gets what the bitmap, or the journal from its seq on, says it lacks, and every extent a
+     * suspect side held hot, all compared by checksum, never in write order (a suspect disk may hold writes
+     * no journal has). False when neither the bitmap nor the journal covers the peer's gap: a full sync.
+     */
+    private boolean markSuspectExtents(long peerSeq, boolean bitmapCovers) throws IOException {
+        if (!bitmapCovers) {
+            if (journal.firstSeq() > peerSeq + 1 || !sharesGeneration(peerInfo.generations())) {
+                return false;
+            }
+            trackPeerGap(peerSeq + 1);
+            if (meta.bitmapSinceSeq() > peerSeq + 1) {
+                meta = meta.withSeqs(checkpointSeq, peerSeq + 1, meta.peerSyncedSeq());
+            }
+        }
+        long extentBytes = activityLog != null ? activityLog.extentBytes() : 1L << ActivityLog.EXTENT_SHIFT;
+        long marked = 0;
+        for (List<Long> extents : Arrays.asList(meta.suspect() ? meta.suspectExtents() : null,
+                peerInfo.suspect() ? peerInfo.suspectExtents() : null)) {
+            for (long extent : extents == null ? List.<Long>of() : extents) {
+                long offset = extent * extentBytes;
+                if (extent >= 0 && offset / extentBytes == extent && offset < disk.sizeBytes()) {
+                    bitmap.mark(offset, Math.min(extentBytes, disk.sizeBytes() - offset));
+                    marked++;
+                }
+            }
+        }
+        bitmap.force(); // the bits are durable before the metadata that says they are in use
+        log.info("suspect disk: " + marked + " hot extents of " + extentBytes + " bytes added to the resync");
+        return true;
     }
 
     /** The earliest start of this node's generations newer than the newest one the peer has (MAX_VALUE: none). */
@@ -1347,7 +1407,7 @@ public final class ReplicaCore {
         if (peerInfo != null) {
             peerInfo = new NodeInfo(Role.Primary, peerInfo.disk(), peerInfo.lastSeq(), peerInfo.justCreated(), peerInfo.generations(),
                     peerInfo.bitmapUuid(), peerInfo.bitmapFromPrimary(), peerInfo.changedBytes(), peerInfo.discardMyData(),
-                    peerInfo.suspect());
+                    peerInfo.suspect(), peerInfo.suspectExtents());
         }
         return new Message.PromoteReply(request.id(), true, "");
     }
@@ -1704,7 +1764,8 @@ public final class ReplicaCore {
         return new NodeStatus(settings.resource(), settings.node(), role, diskState, connection, replication,
                 settings.protocol(), outOfSync, kind, progress, eta, peer, degraded, journal.lastSeq(),
                 journal.sizeBytes(), journal.firstSeq(), nbdClients, serving, lastError, splitBrain, generationIds(), savedDivergence,
-                verifyStatus());
+                verifyStatus(), meta.suspect(), activityLog == null ? null
+                : new NodeStatus.ActivityLog(activityLog.capacity(), activityLog.hotExtents(), activityLog.transactions()));
     }
 
     private NodeStatus.Verify verifyStatus() {

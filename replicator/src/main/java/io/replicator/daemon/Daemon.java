@@ -17,11 +17,15 @@ import io.replicator.core.ReplicaCore;
 import io.replicator.core.ReplicatedDevice;
 import io.replicator.http.HttpEndpoint;
 import io.replicator.http.Metrics;
+import io.replicator.journal.ActivityLog;
+import io.replicator.journal.ActivityLogDevice;
+import io.replicator.journal.ActivityLogFile;
 import io.replicator.journal.ChronicleJournal;
 import io.replicator.journal.DirtyBitmap;
 import io.replicator.journal.Journal;
 import io.replicator.link.LinkSettings;
 import io.replicator.link.PeerLink;
+import io.replicator.nbd.device.BlockDevice;
 import io.replicator.nbd.device.FileBlockDevice;
 import io.replicator.nbd.server.Export;
 import io.replicator.nbd.server.Log;
@@ -59,6 +63,7 @@ final class Daemon {
     private final Log log;
     private final FileLock stateLock;
     private final FileBlockDevice disk;
+    private final ActivityLog activityLog; // null: none
     private final Journal journal;
     private final DirtyBitmap bitmap;
     private final ReplicaCore core;
@@ -69,11 +74,13 @@ final class Daemon {
     private final ScheduledExecutorService ticker;
     private final SyncPump pump;
 
-    private Daemon(Log log, FileLock stateLock, FileBlockDevice disk, Journal journal, DirtyBitmap bitmap, ReplicaCore core,
-            NbdServer nbd, PeerLink link, ControlServer control, HttpEndpoint http, ScheduledExecutorService ticker, SyncPump pump) {
+    private Daemon(Log log, FileLock stateLock, FileBlockDevice disk, ActivityLog activityLog, Journal journal, DirtyBitmap bitmap,
+            ReplicaCore core, NbdServer nbd, PeerLink link, ControlServer control, HttpEndpoint http,
+            ScheduledExecutorService ticker, SyncPump pump) {
         this.log = log;
         this.stateLock = stateLock;
         this.disk = disk;
+        this.activityLog = activityLog;
         this.journal = journal;
         this.bitmap = bitmap;
         this.core = core;
@@ -110,11 +117,13 @@ final class Daemon {
         Journal journal = ChronicleJournal.open(me.stateDir().resolve("journal"), config.journal().maxSizeBytes(),
                 config.journal().maxAge(), Clock.systemUTC());
         DirtyBitmap bitmap = DirtyBitmap.open(me.stateDir().resolve("bitmap"), config.sizeBytes(), BITMAP_REGION_BYTES);
+        ActivityLog activityLog = openActivityLog(config, me, disk, journal, log);
+        BlockDevice coreDisk = activityLog == null ? disk : new ActivityLogDevice(disk, activityLog);
         SecureRandom random = new SecureRandom();
         ReplicaCore core = ReplicaCore.open(
                 new ReplicaCore.Settings(config.resource(), nodeName, peer.name(), config.protocol(), config.net().maxBufferBytes(),
                         AckTracker.WINDOW, config.journal().maxSizeBytes() / 4, config.splitBrain().policy(), bootId(log)),
-                disk, journal, bitmap, meta, store, sizeBytes -> divergenceFile(me.stateDir(), sizeBytes),
+                coreDisk, activityLog, journal, bitmap, meta, store, sizeBytes -> divergenceFile(me.stateDir(), sizeBytes),
                 new CoreLog(log, new SplitBrainHandler(config.splitBrain().handler(), config.resource(), nodeName, peer.name(), log)),
                 System::nanoTime, random::nextLong,
                 PooledByteBufAllocator.DEFAULT);
@@ -160,7 +169,32 @@ final class Daemon {
                 PUMP_CHUNK_BYTES, log);
         pump.start();
         log.info("up: Secondary, " + core.diskState() + "; control socket " + me.control());
-        return new Daemon(log, stateLock, disk, journal, bitmap, core, nbd, link, control, http, ticker, pump);
+        return new Daemon(log, stateLock, disk, activityLog, journal, bitmap, core, nbd, link, control, http, ticker, pump);
+    }
+
+    /** The activity log in {@code state-dir/activity-log} (null when {@code activity-log.extents} is 0). */
+    private static ActivityLog openActivityLog(ResourceConfig config, NodeConfig me, FileBlockDevice disk, Journal journal,
+            Log log) throws IOException {
+        Path file = me.stateDir().resolve("activity-log");
+        if (config.activityLogExtents() == 0) {
+            Files.deleteIfExists(file); // a log left from before would be stale the next time one is used
+            log.info("no activity log: after a power loss the next resync compares the whole disk");
+            return null;
+        }
+        // an extent leaves only once its writes and their journal entries are durable: a block outside the hot set
+        // then always holds a write that the journal (and so the peer's catch-up or bitmap) knows of
+        ActivityLog al = ActivityLog.open(ActivityLogFile.open(file), config.activityLogExtents(), ActivityLog.EXTENT_SHIFT,
+                () -> {
+                    Journal.PendingSync journalSync = journal.startSync();
+                    try {
+                        disk.flush();
+                    } finally {
+                        journalSync.await();
+                    }
+                });
+        log.info("activity log " + file + ": " + config.activityLogExtents() + " extents of "
+                + (al.extentBytes() >> 20) + " MiB, " + al.recovered().size() + " hot");
+        return al;
     }
 
     void stop() {
@@ -191,6 +225,9 @@ final class Daemon {
         }
         closeQuietly(journal);
         closeQuietly(bitmap);
+        if (activityLog != null) {
+            closeQuietly(activityLog);
+        }
         closeQuietly(disk);
         try {
             stateLock.release();

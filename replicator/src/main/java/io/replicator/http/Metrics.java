@@ -64,6 +64,15 @@ public final class Metrics {
                 verify == null ? 0 : verify.outOfSyncBytes());
         out.gauge("replicator_split_brain", "1 once a split brain was found, until the operator connects again.",
                 status.splitBrain() ? 1 : 0);
+        out.gauge("replicator_suspect", "1 while the disk may hold writes no journal recorded (a power loss), until the next sync.",
+                status.suspect() ? 1 : 0);
+        NodeStatus.ActivityLog al = status.activityLog();
+        if (al != null) {
+            out.gauge("replicator_activity_log_extents", "Extents the activity log may hold hot (al-extents).", al.extents());
+            out.gauge("replicator_activity_log_hot_extents", "Extents hot in the activity log now.", al.hot());
+            out.counter("replicator_activity_log_transactions_total", "Activity log transactions written (DRBD's al-writes).",
+                    al.transactions());
+        }
         out.counter("replicator_bytes_written_total", "Bytes written by NBD clients.", bytesWritten.sum());
         out.counter("replicator_bytes_replicated_total", "Bytes the peer acknowledged.", bytesReplicated.sum());
         writeLatency.render(out, "replicator_write_latency_seconds", "Time from a write's arrival to its reply.");

@@ -106,6 +106,21 @@ final class BodyReader {
         return List.of(generations);
     }
 
+    /** u16 count (at most {@code max}, checked before anything is allocated), then that many i64. */
+    List<Long> longs(String field, int max) {
+        need(field + " count", 2);
+        int count = buf.readUnsignedShort();
+        if (count > max) {
+            throw new FramingException(type + " " + field + " count: " + count + " (expected: <= " + max + ")");
+        }
+        need(field, count * 8);
+        Long[] values = new Long[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = buf.readLong();
+        }
+        return List.of(values);
+    }
+
     /** The rest of the body: a retained slice, which the caller owns. */
     ByteBuf rest() {
         return buf.readRetainedSlice(remaining());

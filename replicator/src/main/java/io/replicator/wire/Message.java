@@ -92,11 +92,12 @@ public sealed interface Message {
      * generation identifiers (see {@link io.replicator.core.Metadata}) and the bytes its bitmap marks
      * ({@code changedBytes}: what it wrote without the peer, for the split-brain policies), whether the
      * operator connected it with {@code --discard-my-data}, and whether its disk is {@code suspect} (it lost
-     * its page cache under a running daemon: only a full sync makes the pair identical again).
+     * its page cache under a running daemon: only a sync makes the pair identical again), and where: the
+     * activity log's hot extents at the loss ({@code suspectExtents}, sorted; null: anywhere, a full sync).
      */
     record NodeInfo(Role role, DiskState disk, long lastSeq, boolean justCreated, List<Generation> generations,
-            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes, boolean discardMyData, boolean suspect)
-            implements Message {
+            long bitmapUuid, boolean bitmapFromPrimary, long changedBytes, boolean discardMyData, boolean suspect,
+            List<Long> suspectExtents) implements Message {
         public long currentUuid() {
             return generations.isEmpty() ? 0 : generations.get(0).uuid();
         }

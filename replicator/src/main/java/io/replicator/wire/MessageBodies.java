@@ -1,6 +1,7 @@
 package io.replicator.wire;
 
 import static io.replicator.wire.WireConstants.MAX_GENERATIONS;
+import static io.replicator.wire.WireConstants.MAX_SUSPECT_EXTENTS;
 import static io.replicator.wire.WireConstants.MAX_MAC_BYTES;
 import static io.replicator.wire.WireConstants.MAX_NONCE_BYTES;
 
@@ -80,6 +81,13 @@ final class MessageBodies {
                 out.writeLong(m.changedBytes());
                 out.writeByte(m.discardMyData() ? 1 : 0);
                 out.writeByte(m.suspect() ? 1 : 0);
+                out.writeByte(m.suspectExtents() == null ? 0 : 1);
+                if (m.suspectExtents() != null) {
+                    out.writeShort(m.suspectExtents().size());
+                    for (long extent : m.suspectExtents()) {
+                        out.writeLong(extent);
+                    }
+                }
             }
             case WRITE -> {
                 Write m = (Write) message;
@@ -155,7 +163,7 @@ final class MessageBodies {
             case NODE_INFO -> new NodeInfo(in.enumValue("role", ROLES), in.enumValue("disk", DISK_STATES), in.i64("lastSeq"),
                     in.bool("justCreated"), in.generations("generations", MAX_GENERATIONS), in.i64("bitmapUuid"),
                     in.bool("bitmapFromPrimary"), in.i64("changedBytes"), in.bool("discardMyData"),
-                    in.bool("suspect"));
+                    in.bool("suspect"), in.bool("hasSuspectExtents") ? in.longs("suspectExtents", MAX_SUSPECT_EXTENTS) : null);
             case WRITE -> new Write(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i32("flags"), in.rest());
             case TRIM -> new Trim(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));
             case ZEROES -> new Zeroes(in.i64("pos"), in.i64("seq"), in.i64("offset"), in.i64("length"), in.i32("flags"));

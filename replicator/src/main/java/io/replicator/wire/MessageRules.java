@@ -42,6 +42,9 @@ public final class MessageRules {
                 nonNegative("NodeInfo lastSeq", m.lastSeq());
                 generations("NodeInfo generations", m.generations());
                 nonNegative("NodeInfo changedBytes", m.changedBytes());
+                if (m.suspectExtents() != null) {
+                    extents("NodeInfo suspectExtents", m.suspectExtents());
+                }
             }
             case WRITE -> {
                 Message.Write m = (Message.Write) message;
@@ -188,6 +191,23 @@ public final class MessageRules {
         int length = ByteBufUtil.utf8Bytes(s);
         if (length > MAX_STRING_BYTES) {
             throw new IllegalArgumentException(what + " length: " + length + " UTF-8 bytes (expected: <= " + MAX_STRING_BYTES + ")");
+        }
+    }
+
+    /** At most {@link WireConstants#MAX_SUSPECT_EXTENTS}, ascending, none negative. */
+    private static void extents(String what, List<Long> extents) {
+        if (extents.size() > WireConstants.MAX_SUSPECT_EXTENTS) {
+            throw new IllegalArgumentException(what + " count: " + extents.size() + " (expected: <= "
+                    + WireConstants.MAX_SUSPECT_EXTENTS + ")");
+        }
+        long previous = -1;
+        for (int i = 0; i < extents.size(); i++) {
+            Long e = extents.get(i);
+            notNull(what + "[" + i + "]", e);
+            if (e <= previous) {
+                throw new IllegalArgumentException(what + "[" + i + "]: " + e + " (expected: > " + previous + ", ascending)");
+            }
+            previous = e;
         }
     }
 

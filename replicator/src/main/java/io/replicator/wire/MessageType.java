@@ -15,7 +15,7 @@ public enum MessageType {
     AUTH(0x02, Message.Auth.class, Size.MAC),
     REFUSED(0x03, Message.Refused.class, Size.STRING),
     NODE_INFO(0x04, Message.NodeInfo.class, Size.U8 + Size.U8 + Size.I64 + Size.U8 + Size.GENERATIONS + Size.I64 + Size.U8
-            + Size.I64 + Size.U8 + Size.U8),
+            + Size.I64 + Size.U8 + Size.U8 + Size.EXTENTS),
 
     WRITE(0x10, Message.Write.class, Size.I64 + Size.I64 + Size.I64 + Size.I32, true),
     TRIM(0x11, Message.Trim.class, Size.I64 + Size.I64 + Size.I64 + Size.I64 + Size.I32),
@@ -45,6 +45,7 @@ public enum MessageType {
         static final int MAC = 1 + MAX_MAC_BYTES;
         static final int DIGEST = 1 + WireConstants.DIGEST_BYTES;
         static final int GENERATIONS = 2 + MAX_GENERATIONS * (I64 + I64);
+        static final int EXTENTS = 1 + 2 + WireConstants.MAX_SUSPECT_EXTENTS * I64;
     }
 
     private static final MessageType[] BY_CODE = new MessageType[256];

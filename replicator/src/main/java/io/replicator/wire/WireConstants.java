@@ -14,7 +14,7 @@ public final class WireConstants {
     /** "RPLK": replication link. */
     public static final int MAGIC = 0x52504c4b;
     /** Protocol version, carried in {@link Message.Hello}. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     public static final int HEADER_BYTES = 16;
     public static final int TRAILER_BYTES = 4;
@@ -41,6 +41,8 @@ public final class WireConstants {
     public static final int DIGEST_BYTES = 32;
     /** Generation history entries in NodeInfo and InSync. */
     public static final int MAX_GENERATIONS = 64;
+    /** Extents in NodeInfo's suspectExtents: the activity log's largest size (DRBD's al-extents maximum). */
+    public static final int MAX_SUSPECT_EXTENTS = 65534;
     /** The largest body of any message: a Write's fields and its largest payload. */
     public static final int MAX_BODY_BYTES = MessageType.WRITE.maxFieldsBytes + MAX_DATA_BYTES;
 

@@ -34,7 +34,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertRefused(MINIMAL + "protocl: C\n",
-                "protocl: unknown key (known: resource, protocol, secret-file, size, nodes, net, journal, sync, nbd, split-brain)");
+                "protocl: unknown key (known: resource, protocol, secret-file, size, nodes, net, journal, sync, nbd, split-brain, activity-log)");
     }
 
     @Test

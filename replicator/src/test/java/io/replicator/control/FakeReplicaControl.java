@@ -24,7 +24,7 @@ final class FakeReplicaControl implements ReplicaControl {
     static NodeStatus primary() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.Established, Protocol.C, 0, null, null, null,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS, null, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate), false, 42, 4096, 1, 1, true, null, false, GENERATIONS, null, null, false, null);
     }
 
     @Override

@@ -21,16 +21,16 @@ class ConnectDecisionTest {
     private static final Generation G4 = new Generation(0x4444, 95);
 
     private static NodeInfo node(Role role, DiskState disk, long lastSeq, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0, false, false);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), 0, false, 0, false, false, null);
     }
 
     /** A node that wrote without its peer since {@code bitmap}: its bitmap tracks what the peer lacks against it. */
     private static NodeInfo tracking(Role role, DiskState disk, long lastSeq, Generation bitmap, Generation... gens) {
-        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096, false, false);
+        return new NodeInfo(role, disk, lastSeq, false, List.of(gens), bitmap.uuid(), role == Role.Primary, 4096, false, false, null);
     }
 
     private static NodeInfo fresh(Role role) {
-        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false);
+        return new NodeInfo(role, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false, null);
     }
 
     static Stream<Arguments> rules() {
@@ -78,7 +78,7 @@ class ConnectDecisionTest {
 
     private static NodeInfo discarding(NodeInfo n) {
         return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
-                n.bitmapFromPrimary(), n.changedBytes(), true, false);
+                n.bitmapFromPrimary(), n.changedBytes(), true, false, null);
     }
 
     /** How a split brain (or unrelated data) is resolved: by the operator's flag or an opted-in policy. */
@@ -106,32 +106,51 @@ class ConnectDecisionTest {
                         tracking(P, U, 130, G1, G3, G1), least, SPLIT_BRAIN, false));
     }
 
+    /** Suspect without an activity log: anywhere on the disk. */
     private static NodeInfo suspect(NodeInfo n) {
-        return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
-                n.bitmapFromPrimary(), n.changedBytes(), n.discardMyData(), true);
+        return suspect(n, null);
     }
 
-    /** A disk that lost its page cache under a running daemon is never called in sync: a full sync instead. */
+    /** Suspect, with the extents its activity log held hot. */
+    private static NodeInfo suspect(NodeInfo n, List<Long> extents) {
+        return new NodeInfo(n.role(), n.disk(), n.lastSeq(), n.justCreated(), n.generations(), n.bitmapUuid(),
+                n.bitmapFromPrimary(), n.changedBytes(), n.discardMyData(), true, extents);
+    }
+
+    /**
+     * A disk that lost its page cache under a running daemon is never called in sync nor caught up from the
+     * journal: a checksum sync of its activity log's extents, or a full one when a suspect side has no log.
+     */
     static Stream<Arguments> suspects() {
         Role P = Role.Primary;
         Role S = Role.Secondary;
         DiskState U = DiskState.UpToDate;
+        List<Long> hot = List.of(3L, 8L);
         return Stream.of(
-                Arguments.of("in sync, I am suspect: the peer is the source", suspect(node(S, U, 100, G1)), node(S, U, 100, G1), TARGET),
+                Arguments.of("in sync, I am suspect: the peer is the source", suspect(node(S, U, 100, G1)), node(S, U, 100, G1), TARGET, true),
                 Arguments.of("in sync, both suspect, the Primary is the source", suspect(node(P, U, 100, G1)),
-                        suspect(node(S, U, 100, G1)), SOURCE),
+                        suspect(node(S, U, 100, G1)), SOURCE, true),
                 Arguments.of("in sync, both suspect, the name decides", suspect(node(S, U, 100, G1)), suspect(node(S, U, 100, G1)),
-                        SOURCE),
-                Arguments.of("a journal catch-up becomes a full sync", suspect(node(P, U, 120, G1)), node(S, U, 100, G1), SOURCE));
+                        SOURCE, true),
+                Arguments.of("a journal catch-up becomes a full sync", suspect(node(P, U, 120, G1)), node(S, U, 100, G1), SOURCE, true),
+                Arguments.of("in sync, I am suspect with an activity log: its extents", suspect(node(S, U, 100, G1), hot),
+                        node(S, U, 100, G1), TARGET, false),
+                Arguments.of("a catch-up from a suspect source with a log: its extents", suspect(node(P, U, 120, G1), hot),
+                        node(S, U, 100, G1), SOURCE, false),
+                Arguments.of("both suspect, both with logs: their extents", suspect(node(S, U, 100, G1), hot),
+                        suspect(node(S, U, 90, G1), List.of()), SOURCE, false),
+                Arguments.of("both suspect, one without a log: full", suspect(node(S, U, 100, G1), hot),
+                        suspect(node(S, U, 90, G1)), SOURCE, true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("suspects")
-    void aSuspectDiskMeansAFullSync(String name, NodeInfo mine, NodeInfo peer, Verdict expected) {
+    void aSuspectDiskIsNeverInSync(String name, NodeInfo mine, NodeInfo peer, Verdict expected, boolean full) {
         ConnectDecision.Outcome outcome = ConnectDecision.decide(mine, peer, SplitBrainPolicy.DISCONNECT, "alpha", "beta");
         assertEquals(expected, outcome.verdict(), outcome.reason());
-        assertEquals(true, outcome.forceFull(), outcome.reason());
+        assertEquals(full, outcome.forceFull(), outcome.reason());
         ConnectDecision.Outcome mirrored = ConnectDecision.decide(peer, mine, SplitBrainPolicy.DISCONNECT, "beta", "alpha");
+        assertEquals(full, mirrored.forceFull(), "seen from the peer: " + mirrored.reason());
         assertEquals(mirror(expected), mirrored.verdict(), "seen from the peer: " + mirrored.reason());
     }
 

@@ -44,7 +44,7 @@ class GenerationHistoryProperties {
         }
 
         NodeInfo info() {
-            return new NodeInfo(role, DiskState.UpToDate, lastSeq, justCreated, List.copyOf(gens), bitmap, bitmapFromPrimary, 0, false, false);
+            return new NodeInfo(role, DiskState.UpToDate, lastSeq, justCreated, List.copyOf(gens), bitmap, bitmapFromPrimary, 0, false, false, null);
         }
 
         long current() {

@@ -33,11 +33,11 @@ class GenerationRulesTest {
         for (long id : ids) {
             gens.add(new Generation(id, 1));
         }
-        return new NodeInfo(Role.Secondary, DiskState.UpToDate, 10, false, gens, bitmap, false, 0, false, false);
+        return new NodeInfo(Role.Secondary, DiskState.UpToDate, 10, false, gens, bitmap, false, 0, false, false, null);
     }
 
     private static NodeInfo justCreated() {
-        return new NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false);
+        return new NodeInfo(Role.Secondary, DiskState.Consistent, 0, true, List.of(), 0, false, 0, false, false, null);
     }
 
     static Stream<Arguments> rules() {

@@ -17,7 +17,8 @@ class MetadataStoreTest {
     Path dir;
 
     private final Metadata sample = new Metadata("r0", 1 << 30, DiskState.UpToDate, false,
-            List.of(new Generation(0x1234_5678_9abc_def0L, 101), new Generation(-7, 1)), -7, true, 150, 99, 140, "boot-1", true);
+            List.of(new Generation(0x1234_5678_9abc_def0L, 101), new Generation(-7, 1)), -7, true, 150, 99, 140, "boot-1", true,
+            List.of(3L, 9L, 1L << 33));
 
     @Test
     void roundTrips() throws IOException {

@@ -22,7 +22,7 @@ class SplitBrainPolicyTest {
     /** A node after a split: {@code olderPrimary} = it was Primary when the peer went away. */
     private static NodeInfo node(Role role, boolean olderPrimary, long changedBytes) {
         return new NodeInfo(role, DiskState.UpToDate, 10, false, List.of(new Generation(2, 5), new Generation(1, 1)), 1,
-                olderPrimary, changedBytes, false, false);
+                olderPrimary, changedBytes, false, false, null);
     }
 
     private static SplitBrainPolicy zero(ZeroPrimaries p) {

@@ -4,6 +4,7 @@ import static io.replicator.http.PrometheusLines.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.replicator.control.NodeStatus;
 import io.replicator.core.ConnectionState;
 import io.replicator.core.DiskState;
 import io.replicator.core.ReplicationState;
@@ -50,6 +51,23 @@ class MetricsTest {
         assertOneHot(samples, "replicator_sync_kind", "kind", SyncKind.values().length, "journal");
         assertEquals(0.452, value(samples, "replicator_sync_progress", null, null));
         assertEquals(120L << 20, value(samples, "replicator_out_of_sync_bytes", null, null));
+    }
+
+    @Test
+    void theActivityLogAndASuspectDiskAreShown() {
+        NodeStatus s = Statuses.primary();
+        List<Sample> none = PrometheusLines.parse(new Metrics().render(s));
+        assertEquals(0, value(none, "replicator_suspect", null, null));
+        assertTrue(none.stream().noneMatch(x -> x.name().startsWith("replicator_activity_log")), "no activity log, no family");
+        NodeStatus withLog = new NodeStatus(s.resource(), s.node(), s.role(), s.disk(), s.connection(), s.replication(),
+                s.protocol(), s.outOfSyncBytes(), s.syncKind(), s.syncProgress(), s.syncEtaSeconds(), s.peer(), s.degraded(),
+                s.lastSeq(), s.journalBytes(), s.journalFirstSeq(), s.nbdClients(), s.serving(), s.lastError(), s.splitBrain(),
+                s.generations(), s.savedDivergence(), s.verify(), true, new NodeStatus.ActivityLog(1237, 256, 300));
+        List<Sample> samples = PrometheusLines.parse(new Metrics().render(withLog));
+        assertEquals(1, value(samples, "replicator_suspect", null, null));
+        assertEquals(1237, value(samples, "replicator_activity_log_extents", null, null));
+        assertEquals(256, value(samples, "replicator_activity_log_hot_extents", null, null));
+        assertEquals(300, value(samples, "replicator_activity_log_transactions_total", null, null));
     }
 
     @Test

@@ -22,12 +22,12 @@ final class Statuses {
     static NodeStatus of(String resource, Role role, DiskState disk, boolean serving) {
         return new NodeStatus(resource, "alpha", role, disk, ConnectionState.Connected, ReplicationState.Established,
                 Protocol.C, 0, null, null, null, new NodeStatus.Peer("beta", Role.Secondary, DiskState.UpToDate),
-                false, 42, 8192, 7, serving ? 1 : 0, serving, null, false, GENERATIONS, null, null);
+                false, 42, 8192, 7, serving ? 1 : 0, serving, null, false, GENERATIONS, null, null, false, null);
     }
 
     static NodeStatus syncing() {
         return new NodeStatus("r0", "alpha", Role.Primary, DiskState.UpToDate, ConnectionState.Connected,
                 ReplicationState.SyncSource, Protocol.C, 120L << 20, SyncKind.journal, 0.452, 12L,
-                new NodeStatus.Peer("beta", Role.Secondary, DiskState.Consistent), false, 42, 8192, 7, 1, true, null, false, GENERATIONS, null, null);
+                new NodeStatus.Peer("beta", Role.Secondary, DiskState.Consistent), false, 42, 8192, 7, 1, true, null, false, GENERATIONS, null, null, false, null);
     }
 }

@@ -17,7 +17,9 @@ record Profile(
         double faultRate,
         boolean ioErrors,
         Start start,
-        int windowMessages) {
+        int windowMessages,
+        int activityLogExtents,
+        int extentShift) {
 
     /** How the two nodes begin: both freshly created (zeroes, in sync), or one (or both) with no metadata. */
     enum Start { BOTH_CREATED, ONE_INCONSISTENT, BOTH_INCONSISTENT }
@@ -35,7 +37,12 @@ record Profile(
         // drawn last, so that the draws above stay as they were: a third of the runs send with a window of
         // 16 to 64 messages, which catch-ups and resyncs fill often (a full window needs the peer's syncs)
         int windowMessages = r.nextInt(3) == 0 ? 16 << r.nextInt(3) : AckTracker.WINDOW;
-        return new Profile(protocol, regionBytes, journal, window, faults, ioErrors, start, windowMessages);
+        // then the activity log: none in a fifth of the runs (a power loss means a full sync), else 2 to 12 extents
+        // of 16 to 64 KiB on the 1 MiB volume, few enough that writes evict extents all the time
+        int activityLogExtents = r.nextInt(5) == 0 ? 0 : 2 + r.nextInt(11);
+        int extentShift = 14 + r.nextInt(3);
+        return new Profile(protocol, regionBytes, journal, window, faults, ioErrors, start, windowMessages, activityLogExtents,
+                extentShift);
     }
 
     @Override
@@ -43,6 +50,8 @@ record Profile(
         return "protocol " + protocol + ", regions " + regionBytes / 1024 + " KiB, journal " + journalMaxEntries
                 + " entries, window " + maxBufferBytes / 1024 + " KiB, faults x" + String.format("%.1f", faultRate)
                 + (ioErrors ? ", I/O errors" : "") + ", start " + start
-                + (windowMessages == AckTracker.WINDOW ? "" : ", " + windowMessages + " messages in flight");
+                + (windowMessages == AckTracker.WINDOW ? "" : ", " + windowMessages + " messages in flight")
+                + (activityLogExtents == 0 ? ", no activity log" : ", activity log " + activityLogExtents + " x "
+                + (1 << extentShift) / 1024 + " KiB");
     }
 }

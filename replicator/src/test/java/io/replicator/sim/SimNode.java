@@ -7,6 +7,8 @@ import io.replicator.core.ConnectionState;
 import io.replicator.core.Metadata;
 import io.replicator.core.ReplicaCore;
 import io.replicator.core.Ticket;
+import io.replicator.journal.ActivityLog;
+import io.replicator.journal.ActivityLogDevice;
 import io.replicator.journal.DirtyBitmap;
 import io.replicator.nbd.device.MemoryBlockDevice;
 import io.replicator.wire.Message;
@@ -52,6 +54,10 @@ final class SimNode {
     final int index;
     final String name;
     CrashableDevice device;
+    /** The activity log's slots (they survive a power loss: each write is synced) and its shape; null: none. */
+    MemoryActivityLogStore activityLogStore;
+    int activityLogExtents;
+    int extentShift;
     CrashableJournal journal;
     DirtyBitmap bitmap;
     BitmapHistory bitmapHistory;
@@ -95,6 +101,9 @@ final class SimNode {
         device = new CrashableDevice(volumeBytes, watcher, j::lastSeq);
         bitmap = DirtyBitmap.inMemory(volumeBytes, profile.regionBytes(), () -> bitmapHistory.forced(bitmap));
         bitmapHistory = new BitmapHistory(bitmap);
+        activityLogExtents = profile.activityLogExtents();
+        extentShift = profile.extentShift();
+        activityLogStore = activityLogExtents == 0 ? null : new MemoryActivityLogStore();
         stored = meta;
         powerEpoch++;
     }
@@ -105,7 +114,13 @@ final class SimNode {
         incarnation++;
         CrashableDevice.Caller old = device.enter(CrashableDevice.Caller.REDO);
         try {
-            core = ReplicaCore.open(settings, device, journal, bitmap, stored, m -> store(m, log),
+            ActivityLog al = activityLogStore == null ? null
+                    : ActivityLog.open(activityLogStore, activityLogExtents, extentShift, () -> {
+                        journal.sync();
+                        device.flush();
+                    });
+            core = ReplicaCore.open(settings, al == null ? device : new ActivityLogDevice(device, al), al, journal, bitmap,
+                    stored, m -> store(m, log),
                     size -> new ReplicaCore.DivergenceFiles.Saved(new MemoryBlockDevice(size), "(memory)"), log, nanos, random, alloc);
         } finally {
             device.enter(old);

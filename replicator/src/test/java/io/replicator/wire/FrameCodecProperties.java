@@ -129,9 +129,10 @@ class FrameCodecProperties {
             case AUTH -> bytes(MAX_MAC_BYTES).map(Auth::new);
             case REFUSED -> strings().map(Refused::new);
             case NODE_INFO -> arbitrary().enumValues(Role.class).zip(arbitrary().enumValues(DiskState.class), n, booleans().all(),
-                    generations(), (role, disk, seq, created, gens) -> new NodeInfo(role, disk, seq, created, gens, 0, false, 0, false, false))
+                    generations(), (role, disk, seq, created, gens) -> new NodeInfo(role, disk, seq, created, gens, 0, false, 0, false, false, null))
                     .zip(any, booleans().all(), n, (info, bitmapUuid, fromPrimary, changed) -> new NodeInfo(info.role(),
-                            info.disk(), info.lastSeq(), info.justCreated(), info.generations(), bitmapUuid, fromPrimary, changed, (bitmapUuid & 1) == 0, false));
+                            info.disk(), info.lastSeq(), info.justCreated(), info.generations(), bitmapUuid, fromPrimary, changed, (bitmapUuid & 1) == 0,
+                            (bitmapUuid & 2) == 0, (bitmapUuid & 4) == 0 ? null : List.of(0L, 1 + changed % 1000, Long.MAX_VALUE)));
             case WRITE -> n.zip(n, dataOffsets, arbitrary().pick(0, Message.FLAG_FUA), (pos, seq, offset, flags) -> new Write(pos, seq, offset, flags, null));
             case TRIM -> n.zip(n, ranges(), arbitrary().pick(0, Message.FLAG_FUA),
                     (pos, seq, r, flags) -> new Trim(pos, seq, r[0], r[1], flags));

@@ -345,10 +345,15 @@ class FrameCodecTest {
                 "NODE_INFO disk: 7 (expected: < 7)");
         assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(2).u16(0).toBytes()),
                 "NODE_INFO justCreated: 2 (expected: 0 or 1)");
-        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(-5).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).u8(0).toBytes()),
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(-5).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).u8(0).u8(0).toBytes()),
                 "NodeInfo lastSeq: -5 (expected: >= 0)");
-        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(-1).u8(0).u8(0).toBytes()),
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(-1).u8(0).u8(0).u8(0).toBytes()),
                 "NodeInfo changedBytes: -1 (expected: >= 0)");
+        // a count over the bound is refused before the list is allocated; the list must ascend
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).u8(1)
+                .u8(1).u16(65535).toBytes()), "NODE_INFO suspectExtents count: 65535 (expected: <= 65534)");
+        assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(0).i64(0).u8(0).u8(1)
+                .u8(1).u16(2).i64(9).i64(4).toBytes()), "NodeInfo suspectExtents[1]: 4 (expected: > 9, ascending)");
         assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(0).i64(0).u8(2).i64(0).u8(0).u8(0).toBytes()),
                 "NODE_INFO bitmapFromPrimary: 2 (expected: 0 or 1)");
         assertFramingError(frame(MessageType.NODE_INFO, new Body().u8(0).u8(0).i64(0).u8(0).u16(65).toBytes()),

@@ -40,7 +40,8 @@ final class SampleMessages {
             case HELLO -> new Hello(WireConstants.VERSION, "r0", "nöde-α", 1L << 40, randomBytes(1, 32));
             case AUTH -> new Auth(randomBytes(2, 32));
             case REFUSED -> new Refused("unrelated data ✗ (no common generation)");
-            case NODE_INFO -> new NodeInfo(Role.Secondary, DiskState.UpToDate, 123_456, true, history, -42, true, 1 << 20, true, true);
+            case NODE_INFO -> new NodeInfo(Role.Secondary, DiskState.UpToDate, 123_456, true, history, -42, true, 1 << 20, true, true,
+                    List.of(0L, 7L, 1L << 40));
             case WRITE -> new Write(7, 123_457, 4096, Message.FLAG_FUA, data);
             case TRIM -> new Trim(8, 123_458, 8192, 65536, Message.FLAG_FUA);
             case ZEROES -> new Zeroes(9, 123_459, 1 << 20, 1 << 21, Message.FLAG_FUA | Message.FLAG_PUNCH);
@@ -71,7 +72,7 @@ final class SampleMessages {
             case AUTH -> new Auth(randomBytes(4, WireConstants.MAX_MAC_BYTES));
             case REFUSED -> new Refused(s);
             case NODE_INFO -> new NodeInfo(Role.Unknown, DiskState.UpToDate, Long.MAX_VALUE, false, history, Long.MIN_VALUE, true,
-                    Long.MAX_VALUE, false, false);
+                    Long.MAX_VALUE, false, true, extents(WireConstants.MAX_SUSPECT_EXTENTS));
             case WRITE -> new Write(Long.MAX_VALUE, Long.MAX_VALUE, 0, Message.FLAG_FUA, data);
             case TRIM -> new Trim(Long.MAX_VALUE, Long.MAX_VALUE, 0, Long.MAX_VALUE, Message.FLAG_FUA);
             case ZEROES -> new Zeroes(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, Message.FLAG_PUNCH);
@@ -107,5 +108,14 @@ final class SampleMessages {
             text.append(words[random.nextInt(words.length)]).append(random.nextInt(100)).append(' ');
         }
         return text.substring(0, length).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Extents 0, 1, ... count-1 (ascending, as NodeInfo requires). */
+    static List<Long> extents(int count) {
+        List<Long> extents = new ArrayList<>(count);
+        for (long e = 0; e < count; e++) {
+            extents.add(e);
+        }
+        return extents;
     }
 }

@@ -59,6 +59,9 @@ final class StatusFormat {
         if (s.splitBrain()) {
             out.append("  split-brain: both nodes wrote since their last common generation; nothing was overwritten\n");
         }
+        if (s.suspect()) {
+            out.append("  suspect: the machine restarted under the daemon; the next sync compares this disk with the peer's\n");
+        }
         if (s.savedDivergence() != null) {
             out.append("  saved-divergence: ").append(s.savedDivergence()).append('\n');
         }
