@@ -123,6 +123,12 @@ public final class ConnectDecision {
             return o;
         }
         boolean iAmVictim = victim == SplitBrainPolicy.Victim.SELF;
+        NodeInfo winner = iAmVictim ? peer : mine;
+        if (!winner.disk().isUsable()) {
+            // the victim's data would be replaced by no usable copy at all (found by the simulation)
+            return Outcome.of(Verdict.REFUSED, o.rule(), o.reason() + "; " + why + " refused: the disk of "
+                    + (iAmVictim ? peerName : myName) + " is " + winner.disk() + ", not a copy to sync from");
+        }
         return new Outcome(iAmVictim ? Verdict.TARGET : Verdict.SOURCE, true, o.rule(), o.reason() + "; resolved by " + why
                 + ": the data of " + (iAmVictim ? myName : peerName) + " is discarded (its changed blocks saved first)", true);
     }

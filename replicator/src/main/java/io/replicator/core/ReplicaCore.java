@@ -1363,6 +1363,12 @@ public final class ReplicaCore {
             persist();
         }
         role = Role.Primary;
+        if (discardMyData) {
+            // the data the operator gave up is being written again: the instruction no longer describes it (found by
+            // the simulation: a node promoted and demoted again after connect --discard-my-data lost its new writes)
+            discardMyData = false;
+            log.warn("promotion cancels connect --discard-my-data: this node's data is kept; a split brain stays one");
+        }
         if (forced || port == null) {
             // now, not at the first write: a forced disk (a sync cut short, an outdated copy) matches no seq of
             // any generation, and a crashed Primary that returns with writes this node never got must find a
@@ -1444,6 +1450,11 @@ public final class ReplicaCore {
     public synchronized ControlResult invalidate() {
         if (role == Role.Primary) {
             return ControlResult.refused(settings.node() + " is Primary: demote it before dropping its data");
+        }
+        if (failed) {
+            // a failed disk stays Diskless (sticky) until the daemon restarts: as Inconsistent it would be offered
+            // a sync it must refuse
+            return ControlResult.refused("the disk failed (" + lastError + "): restart the daemon first");
         }
         if (targetKind != null || expectingSync) {
             return ControlResult.refused("a sync from " + settings.peer() + " is already running to this node");

@@ -99,6 +99,8 @@ class ConnectDecisionTest {
                         SplitBrainPolicy.DISCONNECT, SPLIT_BRAIN, false),
                 Arguments.of("discard-my-data resolves unrelated data", discarding(node(S, U, 10, G1)), node(S, U, 10, OTHER),
                         SplitBrainPolicy.DISCONNECT, TARGET, true),
+                Arguments.of("discard-my-data never syncs from an Inconsistent disk", discarding(node(S, U, 10, G1)),
+                        node(S, DiskState.Inconsistent, 10, OTHER), SplitBrainPolicy.DISCONNECT, REFUSED, false),
                 Arguments.of("a policy picks the peer (a tie: the name)", a, b, least, SOURCE, true),
                 Arguments.of("a policy does not touch a split brain without a common bitmap generation",
                         node(S, U, 150, G2, G1), node(S, U, 130, G3, G1), least, SPLIT_BRAIN, false),

@@ -226,6 +226,20 @@ final class Actions {
         sim.event(n + ": connect: " + n.core.connect(false).message());
     }
 
+    /** {@code replctl verify [--repair]} (refused unless Primary and in sync). */
+    void verifyCommand(SimNode n, boolean repair) {
+        sim.event(n + ": verify" + (repair ? " --repair" : "") + ": " + n.core.beginVerify(repair).message());
+    }
+
+    /** {@code replctl invalidate}: drop this node's data, a full sync from the peer follows. */
+    void invalidateCommand(SimNode n) {
+        ControlResult r = n.core.invalidate();
+        sim.event(n + ": invalidate: " + r.message());
+        if (r.done()) {
+            sim.stats.invalidates++;
+        }
+    }
+
     void disconnectCommand(SimNode n) {
         sim.event(n + ": disconnect: " + n.core.disconnect().message());
     }

@@ -40,11 +40,15 @@ import java.util.List;
  *       what the other refuses; a refusal closes the link, which costs availability.
  *   <li>(Not in architecture.md.) A sync shows its progress on both sides: a SyncSource or SyncTarget
  *       (of any kind, a journal catch-up too) reports a progress between 0 and 1 in its status.
+ *   <li>(Not in architecture.md.) An online verify that ran to its end finds no region that differs: it
+ *       starts only on an in-sync pair, and each digest travels in the stream behind the writes it covers.
  * </ol>
  */
 final class Invariants {
     private final Simulation sim;
     private long comparedMutations = -1;
+    /** Per node: its last verify had ended when last looked at (each end is counted and checked once). */
+    private final boolean[] verifyEnded = new boolean[2];
     /** A node became UpToDate through a sync since the last identical comparison. */
     private boolean syncFinished;
 
@@ -57,6 +61,7 @@ final class Invariants {
     void everyStep() throws IOException {
         atMostOnePrimary();
         syncProgressShown();
+        verifyFindsNothing();
         if (quiet()) {
             compareQuiet();
         }
@@ -85,6 +90,22 @@ final class Invariants {
             if (syncing && (s.syncProgress() == null || s.syncProgress() < 0 || s.syncProgress() > 1)) {
                 sim.fail(9, n + " is " + s.replication() + " (" + s.syncKind() + ") with progress " + s.syncProgress());
             }
+        }
+    }
+
+    /** Rule 10. */
+    private void verifyFindsNothing() {
+        for (SimNode n : sim.nodes) {
+            NodeStatus.Verify v = n.up() ? n.status().verify() : null;
+            boolean ended = v != null && v.endedBy() != null;
+            if (ended && !verifyEnded[n.index] && "done".equals(v.endedBy())) {
+                sim.stats.verifies++;
+                if (v.outOfSyncRegions() > 0) {
+                    sim.fail(10, n + ": a verify of an in-sync pair found " + v.outOfSyncRegions() + " regions that differ: "
+                            + v.ranges());
+                }
+            }
+            verifyEnded[n.index] = ended;
         }
     }
 

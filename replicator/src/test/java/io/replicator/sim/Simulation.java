@@ -3,6 +3,7 @@ package io.replicator.sim;
 import io.replicator.control.NodeStatus;
 import io.replicator.core.ConnectionState;
 import io.replicator.core.Metadata;
+import io.replicator.core.ReplicationState;
 import io.replicator.core.ReplicaCore;
 import io.replicator.core.SplitBrainPolicy;
 import io.replicator.core.Role;
@@ -31,7 +32,7 @@ final class Simulation {
     /** What a run exercised, summed over seeds for the test's report. */
     static final class Stats {
         long steps, writes, flushes, ackedWritesChecked, promises, promotions, kills, powerLosses, syncsCompleted,
-                splitBrains, quietChecks;
+                splitBrains, quietChecks, verifies, invalidates;
 
         void add(Stats o) {
             steps += o.steps;
@@ -45,6 +46,8 @@ final class Simulation {
             syncsCompleted += o.syncsCompleted;
             splitBrains += o.splitBrains;
             quietChecks += o.quietChecks;
+            verifies += o.verifies;
+            invalidates += o.invalidates;
         }
 
         @Override
@@ -52,7 +55,8 @@ final class Simulation {
             return steps + " steps, " + writes + " writes, " + flushes + " flushes, " + ackedWritesChecked
                     + " peer-acked writes checked, " + promises + " durability promises, " + promotions + " promotions, "
                     + kills + " kill -9, " + powerLosses + " power losses, " + syncsCompleted + " syncs completed, "
-                    + splitBrains + " split-brain verdicts, " + quietChecks + " quiet-point comparisons";
+                    + splitBrains + " split-brain verdicts, " + quietChecks + " quiet-point comparisons, " + verifies
+                    + " verifies run to the end, " + invalidates + " invalidates";
         }
     }
 
@@ -213,6 +217,12 @@ final class Simulation {
         } else if (!calm) {
             offer(0.08, () -> actions.disconnectCommand(n));
         }
+        if (primary && n.status().replication() == ReplicationState.Established) {
+            offer(1, () -> actions.verifyCommand(n, random.nextInt(4) == 0)); // calm too: there it runs to its end
+        }
+        if (!calm && !primary && n.status().replication() == ReplicationState.Established) {
+            offer(0.02, () -> actions.invalidateCommand(n));
+        }
         if (!calm) {
             offer(0.06 * f, () -> actions.kill(n));
             offer(0.04 * f, () -> actions.powerLoss(n));
@@ -357,10 +367,25 @@ final class Simulation {
     /** The operator resolves a split brain: one node's data is given up (its disk replaced), then both connect. */
     private void discardVictim(SimNode n) throws IOException {
         SimNode victim = !other(n).up() || other(n).core.role() == Role.Primary ? n : nodes[random.nextInt(2)];
-        event("operator: " + n.status().lastError() + ": replacing the disk of " + victim);
-        demoteNow(victim);
-        actions.wipe(victim);
-        actions.restart(victim);
+        if (random.nextBoolean()) {
+            // DRBD's way: connect --discard-my-data on the victim; it gives up what it wrote since the split (its
+            // promises, its divergence) and takes a full sync, its changed blocks saved first
+            event("operator: " + n.status().lastError() + ": connect --discard-my-data on " + victim);
+            demoteNow(victim);
+            victim.requests.clear(); // demote --force: its clients are gone, and with them any flush still running
+            victim.unflushed.clear();
+            floors.wiped(victim.index);
+            divergent[victim.index] = false;
+            if (victim.core.wantsConnection()) {
+                actions.disconnectCommand(victim);
+            }
+            event(victim + ": connect --discard-my-data: " + victim.core.connect(true).message());
+        } else {
+            event("operator: " + n.status().lastError() + ": replacing the disk of " + victim);
+            demoteNow(victim);
+            actions.wipe(victim);
+            actions.restart(victim);
+        }
         for (SimNode x : nodes) {
             if (x.up() && !x.core.wantsConnection()) {
                 actions.connectCommand(x);
