@@ -60,6 +60,7 @@ final class QueueGeneration implements AutoCloseable {
     private final long segmentBytes;
     private final long spareAtBytes;
     private final EntryCodec codec = new EntryCodec();
+    private final PayloadWriter payloads = new PayloadWriter();
     private final List<Segment> segments; // oldest first; the last one takes the appends
     private final List<CycleSpan> spans;
     private final SpareSegment spare;
@@ -151,10 +152,10 @@ final class QueueGeneration implements AutoCloseable {
             Bytes<?> bytes = dc.wire().bytes();
             bytes.write(header, 0, EntryCodec.HEADER_BYTES);
             if (payload != null) {
-                writeData(bytes, payload);
+                payloads.write(bytes, payload);
             }
             end = bytes.writePosition();
-        } catch (RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             dc.rollbackOnClose();
             throw e;
         } finally {
@@ -223,24 +224,6 @@ final class QueueGeneration implements AutoCloseable {
             if (segments.size() > 1) {
                 segments.get(segments.size() - 2).next = active; // publishes the fields above to cursors
             }
-        }
-    }
-
-    /**
-     * Copies the payload (our own view of the caller's buffer: its position may move). A heap buffer goes
-     * by its array: Chronicle's {@code writeSome(ByteBuffer)} ignores the array offset of a heap slice
-     * (which is what Netty's {@code nioBuffer} returns) and would copy the wrong bytes.
-     */
-    private static void writeData(Bytes<?> bytes, ByteBuffer payload) {
-        if (payload.hasArray()) {
-            bytes.write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
-            return;
-        }
-        for (int i = 0; payload.hasRemaining(); i++) {
-            if (i == 1000) {
-                throw new IllegalStateException("journal: cannot write the entry data, " + payload.remaining() + " bytes left");
-            }
-            bytes.writeSome(payload);
         }
     }
 
@@ -406,6 +389,7 @@ final class QueueGeneration implements AutoCloseable {
         RuntimeException failure = null;
         List<AutoCloseable> toClose = new ArrayList<>();
         toClose.add(spare);
+        toClose.add(payloads);
         toClose.addAll(segments);
         for (AutoCloseable c : toClose) {
             try {

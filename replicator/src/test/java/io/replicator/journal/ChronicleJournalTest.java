@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -61,6 +63,40 @@ class ChronicleJournalTest extends JournalContract {
         }
         assertTrue(chronicle.pretouchedTo() >= want, "pages faulted in up to " + chronicle.pretouchedTo() + ", expected "
                 + want + " (filesystem " + Files.getFileStore(dir).type() + ")");
+    }
+
+    /**
+     * Large data goes into the cycle file by pwrite ({@link PayloadWriter}), small data through the mapping:
+     * both read back intact, interleaved, from a live cursor and after a reopen, including a size around the
+     * threshold and one that is not a multiple of a page.
+     */
+    @Test
+    void largeAndSmallDataReadBackWhicheverWayTheyWereWritten() throws IOException {
+        int[] lengths = {4096, PayloadWriter.PWRITE_MIN_BYTES - 1, PayloadWriter.PWRITE_MIN_BYTES, 100, (1 << 20) + 3, 512,
+                (8 << 20) + 4096};
+        for (int i = 0; i < lengths.length; i++) {
+            ByteBuf data = Entries.data(i + 1, lengths[i]);
+            try {
+                journal.append(i + 1, Journal.WRITE, 0, 0, lengths[i], data);
+            } finally {
+                data.release();
+            }
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            try (Journal.Cursor cursor = journal.read(1)) {
+                for (int i = 0; i < lengths.length; i++) {
+                    Journal.Entry e = cursor.next(Entries.ALLOC);
+                    ByteBuf expected = Entries.data(i + 1, lengths[i]);
+                    try {
+                        assertTrue(ByteBufUtil.equals(expected, e.data()), "data of an entry of " + lengths[i] + " bytes");
+                    } finally {
+                        expected.release();
+                        e.data().release();
+                    }
+                }
+            }
+            reopen(LARGE, Duration.ofDays(7));
+        }
     }
 
     private Journal reopen(long maxSizeBytes, Duration maxAge) throws IOException {
