@@ -21,10 +21,6 @@ public final class ActivityLogDevice implements BlockDevice {
         this.log = log;
     }
 
-    public ActivityLog log() {
-        return log;
-    }
-
     @Override
     public long sizeBytes() {
         return disk.sizeBytes();
