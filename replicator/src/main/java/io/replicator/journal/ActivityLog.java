@@ -42,6 +42,8 @@ public final class ActivityLog implements Closeable {
     private static final int VERSION = 1;
     /** magic u64 | version u32 | transaction u64 | capacity u32 | count u32 | extents u64[count] | crc32c u32 */
     private static final int HEADER_BYTES = 28;
+    private static final int TRANSACTION_AT = 12;
+    private static final int COUNT_AT = 24;
     /** A write that finds every slot in flight waits for one this long at most (writes end in disk time). */
     private static final long ROOM_WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -124,21 +126,16 @@ public final class ActivityLog implements Closeable {
         if (extentShift < 9 || extentShift > 40) {
             throw new IllegalArgumentException("extentShift: " + extentShift + " (expected: 9..40)");
         }
-        long[] best = new long[0];
-        long bestTransaction = 0;
-        for (int slot = 0; slot < 2; slot++) {
-            ByteBuffer b = store.read(slot, slotBytes(MAX_EXTENTS));
-            long[] extents = b == null ? null : decode(b);
-            if (extents != null) {
-                long t = b.order(ByteOrder.LITTLE_ENDIAN).getLong(12);
-                if (t > bestTransaction) {
-                    bestTransaction = t;
-                    best = extents;
-                }
+        Slot best = new Slot(0, new long[0]);
+        for (int i = 0; i < 2; i++) {
+            ByteBuffer b = store.read(i, slotBytes(MAX_EXTENTS));
+            Slot slot = b == null ? null : decode(b);
+            if (slot != null && slot.transaction() > best.transaction()) {
+                best = slot;
             }
         }
-        ActivityLog log = new ActivityLog(store, diskFlush, extentShift, capacity, bestTransaction, best);
-        if (best.length > capacity) {
+        ActivityLog log = new ActivityLog(store, diskFlush, extentShift, capacity, best.transaction(), best.extents());
+        if (best.extents().length > capacity) {
             // extents made fewer: what the page cache holds of the old set becomes durable before the log
             // keeps only part of it (recovered() still reports all of it, for a power loss before this)
             diskFlush.flush();
@@ -157,13 +154,17 @@ public final class ActivityLog implements Closeable {
         return HEADER_BYTES + 8 * capacity + 4;
     }
 
-    /** The extents of a valid slot, or null if it is torn, damaged or not a slot. */
-    private static long[] decode(ByteBuffer b) {
+    /** A valid slot as read back: its transaction number and extents. */
+    private record Slot(long transaction, long[] extents) {
+    }
+
+    /** The slot in {@code b}, or null if it is torn, damaged or not a slot. */
+    private static Slot decode(ByteBuffer b) {
         b.order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < HEADER_BYTES + 4 || b.getLong(0) != MAGIC || b.getInt(8) != VERSION) {
             return null;
         }
-        int count = b.getInt(24);
+        int count = b.getInt(COUNT_AT);
         if (count < 0 || count > MAX_EXTENTS || b.remaining() < HEADER_BYTES + 8 * count + 4) {
             return null;
         }
@@ -178,7 +179,7 @@ public final class ActivityLog implements Closeable {
         for (int i = 0; i < count; i++) {
             extents[i] = b.getLong(HEADER_BYTES + 8 * i);
         }
-        return extents;
+        return new Slot(b.getLong(TRANSACTION_AT), extents);
     }
 
     /** The extent size in bytes. */

@@ -2,8 +2,8 @@ package io.replicator.journal;
 
 import io.netty.buffer.ByteBuf;
 import io.replicator.nbd.device.BlockDevice;
+import io.replicator.nbd.device.ForwardingBlockDevice;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 /**
  * The backing disk seen through the {@link ActivityLog}: every write, trim and write-zeroes first makes
@@ -11,26 +11,22 @@ import java.nio.ByteBuffer;
  * one larger than the log takes at once goes in pieces (a trim of the whole volume, say).
  * Reads and the rest pass straight through. Closing it closes the disk, not the log.
  */
-public final class ActivityLogDevice implements BlockDevice {
+public final class ActivityLogDevice extends ForwardingBlockDevice {
 
-    private final BlockDevice disk;
     private final ActivityLog log;
 
     public ActivityLogDevice(BlockDevice disk, ActivityLog log) {
-        this.disk = disk;
+        super(disk);
         this.log = log;
     }
 
-    @Override
-    public long sizeBytes() {
-        return disk.sizeBytes();
+    /** A change of the disk from {@code at}, {@code length} bytes: one piece of a request. */
+    @FunctionalInterface
+    private interface Change {
+        void apply(long at, long length) throws IOException;
     }
 
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        disk.read(offset, dst);
-    }
-
+    /** The write path: no lambda here, and the caller's buffer itself when it is one piece (the usual case). */
     @Override
     public void write(long offset, ByteBuf data, boolean fua) throws IOException {
         int length = data.readableBytes();
@@ -48,31 +44,21 @@ public final class ActivityLogDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() throws IOException {
-        disk.flush();
-    }
-
-    @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
-        for (long at = offset; at < offset + length; ) {
-            long piece = pieceLength(at, offset + length);
-            log.begin(at, piece);
-            try {
-                disk.trim(at, piece, fua);
-            } finally {
-                log.end(at, piece);
-            }
-            at += piece;
-        }
+        inPieces(offset, length, (at, piece) -> disk.trim(at, piece, fua));
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException {
+        inPieces(offset, length, (at, piece) -> disk.writeZeroes(at, piece, mayPunch, fastOnly, fua));
+    }
+
+    private void inPieces(long offset, long length, Change change) throws IOException {
         for (long at = offset; at < offset + length; ) {
             long piece = pieceLength(at, offset + length);
             log.begin(at, piece);
             try {
-                disk.writeZeroes(at, piece, mayPunch, fastOnly, fua);
+                change.apply(at, piece);
             } finally {
                 log.end(at, piece);
             }
@@ -87,45 +73,5 @@ public final class ActivityLogDevice implements BlockDevice {
     private long pieceLength(long at, long end) {
         long limit = (at & -log.extentBytes()) + log.maxExtentsPerCall() * log.extentBytes();
         return Math.min(end, limit) - at;
-    }
-
-    @Override
-    public void cache(long offset, long length) throws IOException {
-        disk.cache(offset, length);
-    }
-
-    @Override
-    public void blockStatus(long offset, long length, ExtentSink sink) throws IOException {
-        disk.blockStatus(offset, length, sink);
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return disk.isReadOnly();
-    }
-
-    @Override
-    public boolean canTrim() {
-        return disk.canTrim();
-    }
-
-    @Override
-    public boolean canFastZero() {
-        return disk.canFastZero();
-    }
-
-    @Override
-    public boolean canMultiConn() {
-        return disk.canMultiConn();
-    }
-
-    @Override
-    public boolean isRotational() {
-        return disk.isRotational();
-    }
-
-    @Override
-    public void close() throws IOException {
-        disk.close();
     }
 }

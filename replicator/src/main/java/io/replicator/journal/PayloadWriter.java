@@ -29,22 +29,24 @@ final class PayloadWriter implements AutoCloseable {
     private File file;
     private FileChannel channel;
 
-    /** Writes {@code payload} (position to limit, left as it was) at {@code bytes}' write position and skips it. */
+    /**
+     * Writes {@code payload} (position to limit) at {@code bytes}' write position and skips it. Consumes the
+     * payload: the journal passes its own view of the caller's buffer, made for this entry.
+     */
     void write(Bytes<?> bytes, ByteBuffer payload) throws IOException {
         if (payload.remaining() < PWRITE_MIN_BYTES || !(bytes instanceof MappedBytes mapped)) {
-            copy(bytes, payload.duplicate());
+            copy(bytes, payload);
             return;
         }
         long at = bytes.writePosition();
         int length = payload.remaining();
         bytes.writeSkip(length); // reserves the room (mapping more if needed) without touching its pages
         FileChannel ch = channelFor(mapped.mappedFile().file());
-        ByteBuffer src = payload.duplicate();
-        for (int i = 0; src.hasRemaining(); i++) {
+        for (int i = 0; payload.hasRemaining(); i++) {
             if (i == 1000) {
-                throw new IOException("journal: cannot write the entry data to " + file + ", " + src.remaining() + " bytes left");
+                throw new IOException("journal: cannot write the entry data to " + file + ", " + payload.remaining() + " bytes left");
             }
-            ch.write(src, at + length - src.remaining());
+            ch.write(payload, at + length - payload.remaining());
         }
     }
 

@@ -9,6 +9,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import io.replicator.nbd.device.BlockDevice;
+import io.replicator.nbd.device.ForwardingBlockDevice;
 import io.replicator.nbd.device.MemoryBlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -242,52 +243,21 @@ class ActivityLogTest {
     }
 
     /** A disk that notes each trim (and what {@code during} notes while it runs); the rest goes to {@code disk}. */
-    private record TrimRecorder(BlockDevice disk, Runnable during, List<String> trims) implements BlockDevice {
+    private static final class TrimRecorder extends ForwardingBlockDevice {
+        private final Runnable during;
+        private final List<String> trims;
+
+        TrimRecorder(BlockDevice disk, Runnable during, List<String> trims) {
+            super(disk);
+            this.during = during;
+            this.trims = trims;
+        }
+
         @Override
         public void trim(long offset, long length, boolean fua) throws IOException {
             trims.add("trim " + offset + "+" + length);
             during.run();
-            disk.trim(offset, length, fua);
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            disk.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, io.netty.buffer.ByteBuf data, boolean fua) throws IOException {
-            disk.write(offset, data, fua);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            disk.flush();
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, boolean mayPunch, boolean fastOnly, boolean fua) throws IOException {
-            disk.writeZeroes(offset, length, mayPunch, fastOnly, fua);
-        }
-
-        @Override
-        public void cache(long offset, long length) throws IOException {
-            disk.cache(offset, length);
-        }
-
-        @Override
-        public void blockStatus(long offset, long length, ExtentSink sink) throws IOException {
-            disk.blockStatus(offset, length, sink);
-        }
-
-        @Override
-        public void close() throws IOException {
-            disk.close();
+            super.trim(offset, length, fua);
         }
     }
 }
