@@ -22,7 +22,9 @@ import java.util.List;
  *   <li>the same current generation: in sync if the last seqs are equal, else the one further ahead is
  *       the source (a catch-up from its journal).
  * </ol>
- * A verdict that would make a Primary the SyncTarget is refused (demote it first).
+ * A verdict that would make a Primary the SyncTarget is refused (demote it first), and so is one whose
+ * source disk is not usable (Inconsistent, Diskless): whichever rule chose it, nothing is ever
+ * synced from a disk that is not a copy (the simulation found a split-brain resolution that did).
  */
 public final class ConnectDecision {
 
@@ -58,6 +60,12 @@ public final class ConnectDecision {
         if ((iAmTarget && mine.role() == Role.Primary) || (peerIsTarget && peer.role() == Role.Primary)) {
             return Outcome.of(o.discard() ? Verdict.SPLIT_BRAIN : Verdict.REFUSED, o.rule(), "the Primary has older data than its peer and would become SyncTarget ("
                     + o.reason() + "): demote it first");
+        }
+        NodeInfo source = iAmTarget ? peer : mine;
+        if ((iAmTarget || peerIsTarget) && !source.disk().isUsable()) {
+            // whichever rule chose it: the target's data would be replaced by no usable copy at all
+            return Outcome.of(Verdict.REFUSED, o.rule(), o.reason() + "; refused: the disk of " + (iAmTarget ? peerName : myName)
+                    + " is " + source.disk() + ", not a copy to sync from");
         }
         return o;
     }
@@ -123,12 +131,6 @@ public final class ConnectDecision {
             return o;
         }
         boolean iAmVictim = victim == SplitBrainPolicy.Victim.SELF;
-        NodeInfo winner = iAmVictim ? peer : mine;
-        if (!winner.disk().isUsable()) {
-            // the victim's data would be replaced by no usable copy at all (found by the simulation)
-            return Outcome.of(Verdict.REFUSED, o.rule(), o.reason() + "; " + why + " refused: the disk of "
-                    + (iAmVictim ? peerName : myName) + " is " + winner.disk() + ", not a copy to sync from");
-        }
         return new Outcome(iAmVictim ? Verdict.TARGET : Verdict.SOURCE, true, o.rule(), o.reason() + "; resolved by " + why
                 + ": the data of " + (iAmVictim ? myName : peerName) + " is discarded (its changed blocks saved first)", true);
     }
