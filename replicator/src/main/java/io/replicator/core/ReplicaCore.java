@@ -343,12 +343,9 @@ public final class ReplicaCore {
 
     /** Blocks while the link's send window is full (bounded memory for protocol A and B). */
     public void awaitRoom() throws InterruptedException {
-        AckTracker acks;
-        synchronized (this) {
-            acks = out == null ? null : out.acks;
-        }
-        if (acks != null) {
-            acks.awaitRoom();
+        Outbound o = out; // volatile: no lock, so a writer waiting here does not queue behind the one writing
+        if (o != null) {
+            o.acks.awaitRoom();
         }
     }
 
