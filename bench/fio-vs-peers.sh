@@ -22,6 +22,9 @@
 #                        repeatable): the Primary serves, every write is mirrored to the peer
 #   --pair-jar L=JAR     also run a protocol C pair of another build (label pair-L), e.g. an older commit
 #                        built as for --variant-jar: an A/B of two pairs in one run (repeatable)
+#   --pair-degraded      also run the pair with its Secondary stopped once the Primary serves (label
+#                        pair-degraded): the Primary alone, journal and bitmap but no peer; beside pair-C and
+#                        ours it splits a replicated write's cost into the journal's and the peer's
 #   --jar JAR            the jar of the "ours" target (default: <repo>/replicator/target/replicator.jar)
 #   --no-ours            do not run the default "ours" target (only the variants)
 #   --md FILE            write the markdown table to FILE (default: stdout, after the result lines)
@@ -51,6 +54,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 declare -a pairs=()
 declare -a pairjars=()
+degraded=0
 qemu=0; nbdserver=0; ours=1; build=0; md=; raw=; ours_args=; wait_load=
 declare -a variants=() envvariants=() jarvariants=() passthru=()
 while [ $# -gt 0 ]; do
@@ -69,6 +73,7 @@ while [ $# -gt 0 ]; do
     --jar=*) jar=$(readlink -f "${1#*=}");;
     --no-ours) ours=0;;
     --pair-jar) pairjars+=("$2"); shift;;
+    --pair-degraded) degraded=1;;
     --pair) if [[ "${2:-}" =~ ^[ABC]$ ]]; then pairs+=("$2"); shift; else pairs+=(C); fi;;
     --md) md=$2; shift;;
     --md=*) md=${1#*=};;
@@ -135,6 +140,7 @@ for v in "${pairjars[@]}"; do
   targets+=("pair-$label=$(printf 'cmd@r0:PAIR_PROTOCOL=C PAIR_JAR=%q exec %q' "$snap/pair-$label.jar" "$repo/bench/pair-serve.sh")")
   variants+=("pair-$label: jar $(sha256sum "$pjar" | cut -c1-12) $(date -r "$pjar" -u +%FT%TZ)")
 done
+[ "$degraded" = 1 ] && targets+=("pair-degraded=$(printf 'cmd@r0:PAIR_PEER=down PAIR_JAR=%q exec %q' "$snap/replicator.jar" "$repo/bench/pair-serve.sh")")
 [ "$qemu" = 1 ] && targets+=(qemu=qemu-nbd)
 [ "$nbdserver" = 1 ] && targets+=(nbd-server=nbd-server)
 [ ${#targets[@]} -ge 2 ] || { echo "fio-vs-peers: nothing to compare with nbdkit" >&2; exit 2; }

@@ -7,6 +7,7 @@
 # sequential fio write of zeroes over the whole volume, replicated), then both daemons restart and
 # the pair serves on $PORT: every block is allocated on both nodes, and nothing is syncing.
 # PAIR_PROTOCOL (A|B|C, default C) and PAIR_JAR (default replicator/target/replicator.jar) override.
+# PAIR_PEER=down stops beta once alpha is Primary: alpha serves alone (degraded: journal and bitmap, no peer).
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -74,5 +75,10 @@ write_config "$PORT"
 start_pair
 await alpha '"replication":"Established"' 120
 "$replctl" promote --config "$dir/r0.yaml" --node alpha >&2
+if [ "${PAIR_PEER:-up}" = down ]; then
+  kill -TERM "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+  pids=("${pids[0]}")
+  await alpha '"connection":"Connecting"' 60
+fi
 echo "pair-serve: ready on nbd://127.0.0.1:$PORT/r0 (protocol ${PAIR_PROTOCOL:-C}, files in $dir)" >&2
 wait
