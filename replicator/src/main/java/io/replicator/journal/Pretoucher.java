@@ -22,7 +22,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  * call: the allocation and zeroing without a page-fault exception per page, which on a virtual machine costs
  * more than the page itself. The touch still follows it: on this shadow-paged VM a page the kernel populated
  * cost the first store through the mapping ~6 µs (p90) until some thread stored to it; after the touch, a
- * 4 KiB copy into it takes p99 0.3 µs (a C test of the three ways, in the README).
+ * 4 KiB copy into it takes p99 0.3 µs ({@code bench/first-store.c} measures the ways to prepare a page).
  *
  * <p>A touched page is a page on disk: touching past where a cycle file ends wastes space that retention
  * does not see (Chronicle does not shrink a file it rolls away from). So the distance ahead follows the
