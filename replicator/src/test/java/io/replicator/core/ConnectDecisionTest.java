@@ -142,7 +142,10 @@ class ConnectDecisionTest {
                 Arguments.of("both suspect, both with logs: their extents", suspect(node(S, U, 100, G1), hot),
                         suspect(node(S, U, 90, G1), List.of()), SOURCE, false),
                 Arguments.of("both suspect, one without a log: full", suspect(node(S, U, 100, G1), hot),
-                        suspect(node(S, U, 90, G1)), SOURCE, true));
+                        suspect(node(S, U, 90, G1)), SOURCE, true),
+                Arguments.of("both just created, the one not suspect is Inconsistent: no source, refused",
+                        new NodeInfo(S, DiskState.Inconsistent, 0, true, List.of(), 0, false, 0, false, false, null),
+                        suspect(fresh(S)), REFUSED, false));
     }
 
     @ParameterizedTest(name = "{0}")
