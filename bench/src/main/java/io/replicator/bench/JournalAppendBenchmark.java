@@ -46,11 +46,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * file every 0.5 s; 1 is real time (no roll during the run). {@link #checksumOnly} is the CRC32C of the
  * same 4 KiB, the part of an append that is ours rather than Chronicle's.
  *
- * <p>{@link #appendsPerSecond}: 0 appends back to back (~120,000 a second here, ~500 MB/s of journal, more
+ * <p>{@link Pace#appendsPerSecond}: 0 appends back to back (~120,000 a second here, ~500 MB/s of journal, more
  * than this machine's disk takes: the appender overtakes the pretouch thread and the kernel's dirty-page
  * throttling, and the tail measures those); a rate paces the appends (the wait is in an untimed
  * per-invocation setup, so only the append is measured): 20,000 a second is 80 MB/s of 4 KiB writes, about
- * twice what the pair takes from a client on this machine.
+ * twice what the pair takes from a client on this machine. Only {@link #append} takes the pacing state, so
+ * {@link #checksumOnly} runs once and without a per-invocation setup.
  *
  * <p>Disk: the run writes a few GB to the temporary directory; retention keeps about the size bound of it.
  */
@@ -71,9 +72,6 @@ public class JournalAppendBenchmark {
     @Param({"1073741824", "67108864"})
     long maxSizeBytes;
 
-    @Param({"0", "20000"})
-    int appendsPerSecond;
-
     private Path dir;
     private ChronicleJournal journal;
     private ScheduledExecutorService retention;
@@ -82,8 +80,6 @@ public class JournalAppendBenchmark {
     private ByteBuffer dataNio;
     private final CRC32C crc = new CRC32C();
     private long seq;
-    private long periodNanos;
-    private long nextNanos;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -95,8 +91,6 @@ public class JournalAppendBenchmark {
         data.writeBytes(random);
         dataNio = data.nioBuffer();
         seq = journal.lastSeq();
-        periodNanos = appendsPerSecond == 0 ? 0 : 1_000_000_000L / appendsPerSecond;
-        nextNanos = System.nanoTime();
         retention = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "journal-retention");
             t.setDaemon(true);
@@ -129,21 +123,37 @@ public class JournalAppendBenchmark {
         }
     }
 
-    /** Waits (spinning, untimed) for the next append's turn; after a stall the rate resumes without a burst. */
-    @Setup(Level.Invocation)
-    public void pace() {
-        if (periodNanos == 0) {
-            return;
+    /** The append rate: 0 back to back, else appends a second (the wait is untimed). */
+    @State(Scope.Thread)
+    public static class Pace {
+        @Param({"0", "20000"})
+        int appendsPerSecond;
+
+        private long periodNanos;
+        private long nextNanos;
+
+        @Setup(Level.Trial)
+        public void start() {
+            periodNanos = appendsPerSecond == 0 ? 0 : 1_000_000_000L / appendsPerSecond;
+            nextNanos = System.nanoTime();
         }
-        long now;
-        while ((now = System.nanoTime()) < nextNanos) {
-            Thread.onSpinWait();
+
+        /** Waits (spinning) for the next append's turn; after a stall the rate resumes without a burst. */
+        @Setup(Level.Invocation)
+        public void await() {
+            if (periodNanos == 0) {
+                return;
+            }
+            long now;
+            while ((now = System.nanoTime()) < nextNanos) {
+                Thread.onSpinWait();
+            }
+            nextNanos = Math.max(nextNanos + periodNanos, now);
         }
-        nextNanos = Math.max(nextNanos + periodNanos, now);
     }
 
     @Benchmark
-    public void append() throws IOException {
+    public void append(Pace pace) throws IOException {
         long s = ++seq;
         journal.append(s, Journal.WRITE, 0, (s & 0xFFFFF) * DATA_BYTES, DATA_BYTES, data);
     }
