@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * each taking the spare segment made ahead). The journal's clock runs {@code clockSpeedup} times faster than real
  * time, so that five-minute cycle files roll (and old ones are deleted) within a short run: at 600 a new
  * file every 0.5 s; 1 is real time (no roll during the run). {@link #checksumOnly} is the CRC32C of the
- * same 4 KiB, the part of an append that is ours rather than Chronicle's.
+ * same 4 KiB, the part of an append that is ours rather than Chronicle's. {@link #copyBaseline} is the
+ * machine's own tail for a like operation: the same 4 KiB copied into memory touched in advance, plus its
+ * CRC32C, paced as {@link #append}; what the append's percentiles show beyond it is the journal's.
  *
  * <p>{@link Pace#appendsPerSecond}: 0 appends back to back (~120,000 a second here, ~500 MB/s of journal, more
  * than this machine's disk takes: the appender overtakes the pretouch thread and the kernel's dirty-page
@@ -80,6 +82,8 @@ public class JournalAppendBenchmark {
     private ByteBuffer dataNio;
     private final CRC32C crc = new CRC32C();
     private long seq;
+    private long copies;
+    private final ByteBuffer target = ByteBuffer.allocateDirect(64 << 20);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -91,6 +95,9 @@ public class JournalAppendBenchmark {
         data.writeBytes(random);
         dataNio = data.nioBuffer();
         seq = journal.lastSeq();
+        for (int i = 0; i < target.capacity(); i += 4096) {
+            target.put(i, (byte) 1);
+        }
         retention = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "journal-retention");
             t.setDaemon(true);
@@ -156,6 +163,16 @@ public class JournalAppendBenchmark {
     public void append(Pace pace) throws IOException {
         long s = ++seq;
         journal.append(s, Journal.WRITE, 0, (s & 0xFFFFF) * DATA_BYTES, DATA_BYTES, data);
+    }
+
+    /** A 4 KiB copy into memory touched at setup (64 MiB, reused in turn) plus its CRC32C, paced as append. */
+    @Benchmark
+    public long copyBaseline(Pace pace) {
+        int at = (int) ((++copies & 0x3FFF) * DATA_BYTES);
+        target.put(at, dataNio, 0, DATA_BYTES);
+        crc.reset();
+        crc.update(dataNio.duplicate());
+        return crc.getValue();
     }
 
     @Benchmark

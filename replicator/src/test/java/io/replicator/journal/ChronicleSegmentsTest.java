@@ -103,6 +103,25 @@ class ChronicleSegmentsTest extends JournalContract {
         }
     }
 
+    /**
+     * The pages just past a segment's size are touched too: the entry that fills the segment ends there, and
+     * an untouched page cost that append (the roll's) milliseconds. Ahead of one entry the thread touches as
+     * far as it may (2 MiB at least, more than a test segment): the limit, not the segment size.
+     */
+    @Test
+    void theEntryThatFillsASegmentFindsItsPagesTouched() throws Exception {
+        Entries.appendRange(journal, 1, 1);
+        ChronicleJournal chronicle = (ChronicleJournal) journal;
+        long limit = Pretoucher.limitFor(SEGMENT);
+        assertTrue(limit > SEGMENT && limit <= SEGMENT + SEGMENT / 16, "limit " + limit);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (chronicle.pretouchedTo() < limit && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10); // polling the thread's progress under a deadline
+        }
+        assertTrue(chronicle.pretouchedTo() > SEGMENT, "pages touched up to " + chronicle.pretouchedTo() + ", segment " + SEGMENT);
+        assertEquals(limit, chronicle.pretouchedTo());
+    }
+
     @Test
     void seqsContinueAcrossSegmentsAndReopen() throws IOException {
         Entries.appendRange(journal, 1, 150);
