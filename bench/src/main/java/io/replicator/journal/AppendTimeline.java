@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * When the journal's slow appends happen: 4 KiB appends to a real {@link ChronicleJournal} at a fixed rate,
@@ -66,7 +64,7 @@ public final class AppendTimeline {
             }
         } finally {
             data.release();
-            deleteTree(dir);
+            JournalDirectory.deleteTree(dir);
         }
         report(nanos, rolled, bucket, slowNanos);
     }
@@ -98,13 +96,5 @@ public final class AppendTimeline {
             }
         }
         return fallback;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

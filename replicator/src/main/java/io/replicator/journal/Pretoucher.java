@@ -72,16 +72,16 @@ final class Pretoucher implements AutoCloseable {
     private long lastPosition;
 
     /**
-     * @param limitBytes      no page at or past this file offset is touched
+     * @param segmentBytes    the segment's size: no page at or past {@link #limitFor limitFor(segmentBytes)} is touched
      * @param startAheadBytes before the first append, touch this far (a segment made ahead: as far as the
      *                        append rate needs, and no further, in case the segment waits long)
      */
-    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, long limitBytes, long startAheadBytes,
+    Pretoucher(SingleChronicleQueue queue, Clock clock, long cycleMillis, long segmentBytes, long startAheadBytes,
             String name) {
         this.queue = queue;
         this.clock = clock;
         this.cycleMillis = cycleMillis;
-        this.limitBytes = limitBytes;
+        this.limitBytes = limitFor(segmentBytes);
         this.startAheadBytes = startAheadBytes;
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);

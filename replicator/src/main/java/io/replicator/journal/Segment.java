@@ -154,7 +154,7 @@ final class Segment implements AutoCloseable {
     void startAppending(long segmentBytes, long touchAheadBytes, Clock clock) {
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // used under the journal's lock, from any thread
-        pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), Pretoucher.limitFor(segmentBytes), touchAheadBytes,
+        pretoucher = new Pretoucher(queue, clock, ROLL_CYCLE.lengthInMillis(), segmentBytes, touchAheadBytes,
                 "journal-pretouch-" + dir.getParent().getFileName() + "-" + dir.getFileName());
     }
 
